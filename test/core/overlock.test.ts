@@ -119,7 +119,7 @@ describe("Collateral lock under concurrency", function () {
         [0, 1].map(
           () =>
             new Promise<string>((resolve, reject) => {
-              const child = spawn(process.execPath, ["test/core/support/coreProcess.ts"], {
+              const child = spawn(process.execPath, ["scripts/testing/coreProcess.ts"], {
                 env,
                 stdio: ["ignore", "pipe", "inherit"],
               });

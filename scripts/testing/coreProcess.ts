@@ -4,8 +4,8 @@
  */
 import { pino } from "pino";
 
-import { loadConfig } from "../../../offchain/src/config.ts";
-import { createCore } from "../../../offchain/src/createCore.ts";
+import { loadConfig } from "../../offchain/src/config.ts";
+import { createCore } from "../../offchain/src/createCore.ts";
 
 const core = await createCore(loadConfig(), {
   logger: pino({ level: "silent" }),
