@@ -137,7 +137,11 @@ export async function deployStack(viem: ViemHelper, options: DeployStackOptions)
   const clearingHouse = await deploy("ClearingHouse", [manager.address, vault.address, genesis, schedule]);
 
   log("configuring version 2 (ERC-8004 validation decoder) and the ClearingHouse hook");
-  await wait(await vault.write.configureVersion!(...([2n, key, guaranteeDomain(2n, BigInt(chainId), vault.address), decoder.address, true] as never[])));
+  await wait(
+    await vault.write.configureVersion!(
+      ...([2n, key, guaranteeDomain(2n, BigInt(chainId), vault.address), decoder.address, true] as never[]),
+    ),
+  );
   await wait(await vault.write.setClearingHouse!(...([clearingHouse.address] as never[])));
 
   log("assigning roles");
@@ -145,8 +149,16 @@ export async function deployStack(viem: ViemHelper, options: DeployStackOptions)
   const guardian = options.guardian ?? deployer;
   const governanceDelay = options.governanceDelay ?? 0;
   const assign = async (target: Contract, names: readonly string[], role: bigint) =>
-    wait(await manager.write.setTargetFunctionRole!(...([target.address, selectorsOf(target.abi, names), role] as never[])));
-  await assign(vault, ["configureVersion", "setClearingHouse", "setAssetAllowed", "setTimings", "unpause"], Roles.GOVERNANCE);
+    wait(
+      await manager.write.setTargetFunctionRole!(
+        ...([target.address, selectorsOf(target.abi, names), role] as never[]),
+      ),
+    );
+  await assign(
+    vault,
+    ["configureVersion", "setClearingHouse", "setAssetAllowed", "setTimings", "unpause"],
+    Roles.GOVERNANCE,
+  );
   await assign(vault, ["pause"], Roles.GUARDIAN);
   await assign(decoder, ["setTrustedRegistry"], Roles.GOVERNANCE);
   await assign(clearingHouse, ["setSchedule", "unpause"], Roles.GOVERNANCE);
