@@ -31,6 +31,16 @@ interface Vm {
     function snapshotState() external returns (uint256 snapshotId);
     function revertToState(uint256 snapshotId) external returns (bool success);
     function getBlockTimestamp() external view returns (uint256);
+    // Appended by v2 (validation registry + decoder tests): assertions and call mocking.
+    function assertEq(uint256 left, uint256 right, string calldata error) external pure;
+    function assertEq(address left, address right, string calldata error) external pure;
+    function assertEq(bytes32 left, bytes32 right, string calldata error) external pure;
+    function assertEq(string calldata left, string calldata right, string calldata error) external pure;
+    function assertTrue(bool condition, string calldata error) external pure;
+    function assertFalse(bool condition, string calldata error) external pure;
+    function mockCallRevert(address callee, bytes calldata data, bytes calldata revertData) external;
+    function etch(address target, bytes calldata newRuntimeBytecode) external;
+    function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter) external;
 }
 
 /// @dev The cheatcode address (keccak256("hevm cheat code")).
