@@ -45,3 +45,11 @@ interface Vm {
 
 /// @dev The cheatcode address (keccak256("hevm cheat code")).
 Vm constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
+
+/// @dev Cheatcodes added by the BLS tests (appended so the shared interface above stays untouched).
+interface VmBls {
+    function keyExistsJson(string calldata json, string calldata key) external pure returns (bool);
+}
+
+/// @dev The same cheatcode address, typed with the BLS additions.
+VmBls constant vmBls = VmBls(address(uint160(uint256(keccak256("hevm cheat code")))));
