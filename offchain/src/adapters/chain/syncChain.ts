@@ -1,17 +1,12 @@
 import type { Address, Hex, PublicClient } from "viem";
 
-import { decideChainEvent } from "../../core/lifecycle/decideChainEvent.ts";
-import { undoOf } from "../../core/lifecycle/mutations.ts";
-import { applyMutations } from "../db/applyMutations.ts";
 import {
   KEPT_BLOCKS,
+  applyChainEvents,
   deleteCursor,
-  isApplied,
   listBlocks,
-  loadEventState,
   readCursor,
   recordBlocks,
-  recordEvent,
   undoEventsAbove,
   writeCursor,
   type CursorRow,
@@ -106,14 +101,7 @@ export async function syncChain(deps: ChainSyncDeps): Promise<SyncResult> {
     const applied = await deps.db.transaction(async (tx) => {
       const current = await readCursor(tx, follower, true);
       if ((current?.number ?? before) !== at || current?.hash !== expected?.hash) return undefined;
-      let count = 0;
-      for (const e of events) {
-        if (await isApplied(tx, e)) continue;
-        const mutations = decideChainEvent(e, await loadEventState(tx, e));
-        await applyMutations(tx, mutations);
-        await recordEvent(tx, follower, deps.chainId, e, undoOf(mutations));
-        count++;
-      }
+      const count = await applyChainEvents(tx, follower, deps.chainId, events);
       const seen = new Map<bigint, Hex>(events.map((e) => [e.ref.blockNumber, e.ref.blockHash]));
       seen.set(toBlock.number, toBlock.hash);
       await recordBlocks(

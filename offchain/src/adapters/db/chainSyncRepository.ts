@@ -3,7 +3,8 @@ import type { Address, Hex } from "viem";
 import type { ChainEvent } from "../../core/lifecycle/chainEvents.ts";
 import { EMPTY_EVENT_STATE, type EventState, type GuaranteeLockView } from "../../core/lifecycle/eventState.ts";
 import type { GuaranteeStatus } from "../../core/issuance/guaranteeStore.ts";
-import type { Mutation } from "../../core/lifecycle/mutations.ts";
+import { decideChainEvent } from "../../core/lifecycle/decideChainEvent.ts";
+import { undoOf, type Mutation } from "../../core/lifecycle/mutations.ts";
 import { fromDbAmount, toDbAmount } from "./amounts.ts";
 import { applyMutations } from "./applyMutations.ts";
 import type { Queryable } from "./database.ts";
@@ -236,4 +237,26 @@ export async function loadEventState(q: Queryable, event: ChainEvent): Promise<E
       };
     }
   }
+}
+
+/**
+ * Applies `events` in order inside the caller's transaction: each one not yet applied is decided from the state it
+ * finds, applied, and recorded with its undo list. Returns how many were applied (already applied ones are skipped,
+ * which makes replaying a range harmless).
+ */
+export async function applyChainEvents(
+  q: Queryable,
+  follower: string,
+  chainId: bigint,
+  events: readonly ChainEvent[],
+): Promise<number> {
+  let count = 0;
+  for (const e of events) {
+    if (await isApplied(q, e)) continue;
+    const mutations = decideChainEvent(e, await loadEventState(q, e));
+    await applyMutations(q, mutations);
+    await recordEvent(q, follower, chainId, e, undoOf(mutations));
+    count++;
+  }
+  return count;
 }
