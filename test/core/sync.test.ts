@@ -83,14 +83,14 @@ for (const backend of BACKENDS) {
     describe("syncChain: withdrawals", function () {
       it("a request makes the amount unavailable, a new request replaces it, cancel frees it", async function () {
         await f.depositEth(1_000n);
-        await f.vault.write.requestWithdrawal([zeroAddress, 400n], { account: f.payerWallet.account });
+        await f.vault.write.requestWithdrawal!([zeroAddress, 400n], { account: f.payerWallet.account });
         await f.sync(db);
         expect((await balanceOf(db, payer.address)).pending).to.equal(400n);
-        await f.vault.write.requestWithdrawal([zeroAddress, 250n], { account: f.payerWallet.account });
+        await f.vault.write.requestWithdrawal!([zeroAddress, 250n], { account: f.payerWallet.account });
         await f.sync(db);
         expect((await balanceOf(db, payer.address)).pending).to.equal(250n);
         expect(await withdrawals()).to.deep.equal(["400:CANCELLED", "250:PENDING"]);
-        await f.vault.write.cancelWithdrawal([zeroAddress], { account: f.payerWallet.account });
+        await f.vault.write.cancelWithdrawal!([zeroAddress], { account: f.payerWallet.account });
         await f.sync(db);
         expect(await balanceOf(db, payer.address)).to.deep.equal({ deposited: 1_000n, locked: 0n, pending: 0n });
         expect(await withdrawals()).to.deep.equal(["400:CANCELLED", "250:CANCELLED"]);
@@ -98,9 +98,9 @@ for (const backend of BACKENDS) {
 
       it("a finalized withdrawal removes what was paid from `deposited`", async function () {
         await f.depositEth(1_000n);
-        await f.vault.write.requestWithdrawal([zeroAddress, 300n], { account: f.payerWallet.account });
+        await f.vault.write.requestWithdrawal!([zeroAddress, 300n], { account: f.payerWallet.account });
         await f.networkHelpers.time.increase(22 * DAY + 1);
-        await f.vault.write.finalizeWithdrawal([zeroAddress], { account: f.payerWallet.account });
+        await f.vault.write.finalizeWithdrawal!([zeroAddress], { account: f.payerWallet.account });
         await f.sync(db);
         expect(await balanceOf(db, payer.address)).to.deep.equal({ deposited: 700n, locked: 0n, pending: 0n });
         expect(await withdrawals()).to.deep.equal(["300:EXECUTED"]);
@@ -148,10 +148,10 @@ for (const backend of BACKENDS) {
 
       it("restores the withdrawal request a reorged-out request had replaced, then re-follows the new branch", async function () {
         await f.depositEth(1_000n);
-        await f.vault.write.requestWithdrawal([zeroAddress, 400n], { account: f.payerWallet.account });
+        await f.vault.write.requestWithdrawal!([zeroAddress, 400n], { account: f.payerWallet.account });
         await f.sync(db);
         const snap = await f.snapshot();
-        await f.vault.write.requestWithdrawal([zeroAddress, 250n], { account: f.payerWallet.account });
+        await f.vault.write.requestWithdrawal!([zeroAddress, 250n], { account: f.payerWallet.account });
         await f.sync(db);
         expect((await balanceOf(db, payer.address)).pending).to.equal(250n);
 

@@ -43,7 +43,7 @@ export async function deployVaultFixture() {
     vault,
     startBlock,
     async depositEth(amount: bigint) {
-      await vault.write.deposit([zeroAddress, amount], { value: amount, account: payerWallet!.account });
+      await vault.write.deposit!([zeroAddress, amount], { value: amount, account: payerWallet!.account });
     },
     async mine(blocks: number) {
       await networkHelpers.mine(blocks);
