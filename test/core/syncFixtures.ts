@@ -6,7 +6,8 @@ import type { Database } from "../../offchain/src/adapters/db/database.ts";
 import { createPureBackend } from "../../offchain/src/core/bls/createPureBackend.ts";
 import { g1ToEip2537 } from "../../offchain/src/core/bls/g1ToEip2537.ts";
 import { syncChain, type SyncResult } from "../../offchain/src/adapters/chain/syncChain.ts";
-import { guaranteeRequestTypedData, type GuaranteeRequest } from "../../offchain/src/core/issuance/interim.ts";
+import type { GuaranteeRequest } from "../../offchain/src/core/guaranteeTypes.ts";
+import { signGuaranteeRequest } from "../../offchain/src/core/signGuaranteeRequest.ts";
 import { BLS_SK, CHAIN_ID, payer, resetDatabase, wire } from "./fixtures.ts";
 
 /** Empties the tables the shared reset does not know about yet (migration 002), then the shared ones. */
@@ -85,6 +86,8 @@ export async function signedBodyFor(
   core4Mica: Address,
   account: PrivateKeyAccount = payer,
 ): Promise<Record<string, unknown>> {
-  const typed = guaranteeRequestTypedData(request, { chainId: CHAIN_ID, verifyingContract: core4Mica });
-  return wire(request, await account.signTypedData(typed as Parameters<PrivateKeyAccount["signTypedData"]>[0]));
+  return wire(
+    request,
+    await signGuaranteeRequest(account, request, { chainId: CHAIN_ID, verifyingContract: core4Mica }),
+  );
 }

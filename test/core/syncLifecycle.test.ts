@@ -65,14 +65,10 @@ for (const backend of BACKENDS) {
     }
     function issueV2(overrides: Parameters<typeof v2Request>[0] = {}) {
       return issue(
-        v2Request({
-          asset: zeroAddress,
-          amount: 1_000n,
-          validationRegistry: registry,
-          validatorAddress: validator(),
-          validatorAgentId: 0n,
-          ...overrides,
-        }),
+        v2Request(
+          { asset: zeroAddress, amount: 1_000n, ...overrides },
+          { validationRegistry: registry, validatorAddress: validator(), validatorAgentId: 0n },
+        ),
       );
     }
     async function statusOf(id: Hex): Promise<{ status: string; lockHeld: boolean; causes: string[] }> {

@@ -59,9 +59,10 @@ export function createLifecycleRepository(db: Database): LifecycleStore {
         }
       >(
         `SELECT ${COLUMNS}, validation_registry, validation_request_hash,
-                request->>'validatorAddress' AS validator_address, request->>'validatorAgentId' AS validator_agent_id,
-                request->>'minValidationScore' AS min_validation_score,
-                request->>'requiredValidationTag' AS required_validation_tag
+                request->'policy'->>'validatorAddress' AS validator_address,
+                request->'policy'->>'validatorAgentId' AS validator_agent_id,
+                request->'policy'->>'minValidationScore' AS min_validation_score,
+                request->'policy'->>'requiredValidationTag' AS required_validation_tag
          FROM guarantees
          WHERE status = 'PENDING_VALIDATION' AND validation_registry IS NOT NULL
            AND (ts, guarantee_id) > ($1::bigint, $2)
