@@ -43,7 +43,9 @@ async function redemptionFixture() {
   await vault.write.depositFor([payer.address, zeroAddress, COLLATERAL], { value: COLLATERAL });
 
   // The recipient's agent, whose work the validator will judge.
-  const { result: agentOfRecipient } = await identity.simulate.register({ account: recipient!.account });
+  const { result: agentOfRecipient } = await identity.simulate.register({
+    account: recipient!.account.address,
+  });
   await identity.write.register({ account: recipient!.account });
 
   const timestamp = (await publicClient.getBlock()).timestamp;
