@@ -13,7 +13,7 @@ import { createMetrics } from "./adapters/http/metrics.ts";
 import { buildHttpServer } from "./adapters/http/server.ts";
 import { redactedConfig, type CoreConfig } from "./config.ts";
 import { SiweError, verifySiweSignIn } from "./core/auth/verifySiweSignIn.ts";
-import { g1ToEip2537, g2ToEip2537, loadBlsBackend, type BlsBackend } from "./core/bls/index.ts";
+import { g1ToEip2537, loadBlsBackend, type BlsBackend } from "./core/bls/index.ts";
 import { guaranteeDomain } from "./core/guaranteeDomain.ts";
 import { createIssuance, type IssueGuarantee } from "./core/issuance/issueGuarantee.ts";
 import type { IsValidSignature } from "./core/issuance/verifyPayerSignature.ts";
@@ -59,10 +59,9 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
     if (applied.length > 0) logger.info({ applied, db: db.kind }, "migrations applied");
 
     const bls = deps.bls ?? (await loadBlsBackend(config.blsBackend));
-    // Also validates the key (InvalidBlsKeyError) before anything is served.
-    const blsPublicKey = bls.publicKey(config.blsSecretKey);
-    const secretKey = config.blsSecretKey;
-    const signer = { sign: (m: Hex) => bls.sign(secretKey, m), toEip2537: g2ToEip2537 };
+    // Parses and validates the key once (InvalidBlsKeyError) before anything is served.
+    const signer = bls.signer(config.blsSecretKey);
+    const blsPublicKey = signer.publicKey;
     const now = deps.now ?? (() => BigInt(Math.floor(Date.now() / 1000)));
     const isValidSignature = deps.isValidSignature ?? createErc1271Verifier(config.rpcUrl);
     const domains = new Map(
