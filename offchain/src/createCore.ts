@@ -15,6 +15,7 @@ import { redactedConfig, type CoreConfig } from "./config.ts";
 import { SiweError, verifySiweSignIn } from "./core/auth/verifySiweSignIn.ts";
 import { g1ToEip2537, loadBlsBackend, type BlsBackend } from "./core/bls/index.ts";
 import { guaranteeDomain } from "./core/guaranteeDomain.ts";
+import { loadSecp256k1Recovery, type Secp256k1Recovery } from "./core/secp256k1/index.ts";
 import { createIssuance, type IssueGuarantee } from "./core/issuance/issueGuarantee.ts";
 import type { IsValidSignature } from "./core/issuance/verifyPayerSignature.ts";
 
@@ -26,6 +27,8 @@ export interface CoreDeps {
   isValidSignature?: IsValidSignature;
   logger?: Logger;
   bls?: BlsBackend;
+  /** Payer-signature recovery; defaults to native libsecp256k1, else viem. */
+  recovery?: Secp256k1Recovery;
 }
 
 export interface Core {
@@ -62,6 +65,7 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
     // Parses and validates the key once (InvalidBlsKeyError) before anything is served.
     const signer = bls.signer(config.blsSecretKey);
     const blsPublicKey = signer.publicKey;
+    const recovery = deps.recovery ?? loadSecp256k1Recovery();
     const now = deps.now ?? (() => BigInt(Math.floor(Date.now() / 1000)));
     const isValidSignature = deps.isValidSignature ?? createErc1271Verifier(config.rpcUrl);
     const domains = new Map(
@@ -82,6 +86,7 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       store: guarantees,
       signer,
       isValidSignature,
+      recovery,
       now,
     });
 
@@ -125,7 +130,7 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       },
     });
     await app.ready();
-    logger.info({ config: redactedConfig(config), bls: bls.name }, "core ready");
+    logger.info({ config: redactedConfig(config), bls: bls.name, secp256k1: recovery.name }, "core ready");
 
     let closed: Promise<void> | undefined;
     return {
