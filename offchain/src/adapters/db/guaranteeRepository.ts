@@ -32,7 +32,7 @@ interface GuaranteeRow {
 const COLUMNS =
   "guarantee_id, version, cycle_id, user_address, recipient, asset, req_id, amount, ts, status, content_hash, claims, bls_signature, signature_eip2537";
 
-/** Issuance cause recorded in guarantee_transitions. */
+/** Issuance cause recorded in guarantee_transitions (written by the issue_guarantee function, migration 002). */
 export const CAUSE_ISSUED = "ISSUED";
 
 function toStored(r: GuaranteeRow): StoredGuarantee {
@@ -65,7 +65,7 @@ async function findById(q: Queryable, id: Hex): Promise<GuaranteeRow | undefined
 /**
  * Issuance as one statement: the issue_guarantee function (migration 002) checks the id and the payer, inserts the
  * guarantee, takes the atomic conditional lock and writes the transition in one implicit transaction. One round
- * trip instead of eight (BEGIN, two reads, three writes, COMMIT, and a release), with the same checks in the same
+ * trip instead of seven (BEGIN, two reads, three writes, COMMIT), with the same checks in the same
  * order; see the migration for why the concurrency behaviour is unchanged.
  */
 const ISSUE_SQL = `SELECT outcome, available FROM issue_guarantee($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
