@@ -1,184 +1,122 @@
 /**
- * Issuance benchmark: the in-process crypto floor (EIP-712 recovery + envelope + BLS sign per guarantee), then HTTP
- * issuance throughput and latency against an in-process Core on PGlite and, when FOURMICA_TEST_DATABASE_URL is
- * set, PostgreSQL. Prints one JSON document. Run: `node bench/issuance.bench.ts [requests]`.
+ * Issuance benchmark. Prints one JSON document:
+ * - cryptoFloor: the per-guarantee CPU that no storage or HTTP choice removes (EIP-712 digest + payer-signature
+ *   recovery + envelope + BLS sign with both encodings), with the native backends (libsecp256k1, blst) and the
+ *   pure ones (viem/noble), in process, one core;
+ * - pglite / postgres: POST /core/guarantees against Core in separate processes (PGlite in memory: one process;
+ *   PostgreSQL from FOURMICA_TEST_DATABASE_URL, if set: one and two replicas sharing it), with the load generated
+ *   here over keep-alive sockets. `saturated` is a closed loop of BENCH_CONCURRENCY clients (default 32) for
+ *   BENCH_SECONDS (default 5); `halfLoad` an open loop at half the saturated rate for 3 s.
+ * Run: `node bench/issuance.bench.ts` (or `npm run bench` for every bench).
  */
+import { spawn, type ChildProcess } from "node:child_process";
 import { availableParallelism } from "node:os";
+import { createInterface } from "node:readline";
 
-import { pino } from "pino";
 import type { Hex } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
 
-import { creditDeposit } from "../offchain/src/adapters/db/balanceRepository.ts";
-import type { Database } from "../offchain/src/adapters/db/database.ts";
 import { openPgDatabase } from "../offchain/src/adapters/db/pgDatabase.ts";
-import { openPgliteDatabase } from "../offchain/src/adapters/db/pgliteDatabase.ts";
-import { migrate } from "../offchain/src/adapters/db/migrate.ts";
-import { loadConfig } from "../offchain/src/config.ts";
-import { createCore } from "../offchain/src/createCore.ts";
-import { loadBlsBackend } from "../offchain/src/core/bls/index.ts";
+import { createNativeBackend, createPureBackend, type BlsBackend } from "../offchain/src/core/bls/index.ts";
+import { createGuaranteeRequestHasher } from "../offchain/src/core/createGuaranteeRequestHasher.ts";
 import { encodeEnvelope } from "../offchain/src/core/encodeEnvelope.ts";
 import { guaranteeDomain } from "../offchain/src/core/guaranteeDomain.ts";
 import type { GuaranteeRequestV1 } from "../offchain/src/core/guaranteeTypes.ts";
-import { recoverGuaranteeRequestSigner } from "../offchain/src/core/recoverGuaranteeRequestSigner.ts";
-import { signGuaranteeRequest } from "../offchain/src/core/signGuaranteeRequest.ts";
+import {
+  createNativeRecovery,
+  createPureRecovery,
+  type Secp256k1Recovery,
+} from "../offchain/src/core/secp256k1/index.ts";
+import { BLS_SK, CHAIN_ID, CORE4MICA, DOMAIN_712, seed, signedBodies } from "./support/benchSetup.ts";
+import { closedLoop, createPoster, openLoop } from "./support/loadGenerator.ts";
 
-const REQUESTS = Number(process.argv[2] ?? 3000);
-const PAYERS = 16;
-const CONCURRENCY = 32;
-const CHAIN_ID = 31337n;
-const CORE4MICA = "0xa15bb66138824a1c7167f5e85b957d04dd34e468" as const;
-const ASSET = "0x0000000000000000000000000000000000a55e75" as const;
-const BLS_SK: Hex = `0x${"2a".repeat(32)}`;
-const domain712 = { chainId: CHAIN_ID, verifyingContract: CORE4MICA };
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const HALF_LOAD_SECONDS = 3;
 
-const payers = Array.from({ length: PAYERS }, (_, i) =>
-  privateKeyToAccount(`0x${(i + 1).toString(16).padStart(64, "0")}` as Hex),
-);
-const recipient = "0x000000000000000000000000000000000000beef" as const;
+const us = (ms: number, n: number) => Math.round((ms * 1000) / n);
 
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-function summary(latenciesMs: number[], seconds: number) {
-  const s = [...latenciesMs].sort((a, b) => a - b);
-  const r = (x: number) => Math.round(x * 100) / 100;
-  return {
-    requests: s.length,
-    seconds: r(seconds),
-    perSecond: Math.round(s.length / seconds),
-    p50Ms: r(pct(s, 50)),
-    p99Ms: r(pct(s, 99)),
-    maxMs: r(s[s.length - 1]!),
-  };
-}
-
-let reqCounter = 0n;
-async function signedBodies(n: number): Promise<string[]> {
-  const now = BigInt(Math.floor(Date.now() / 1000));
-  const out: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const account = payers[i % PAYERS]!;
-    const request: GuaranteeRequestV1 = {
-      version: 1,
-      user: account.address,
-      recipient,
-      reqId: ++reqCounter,
-      amount: 1n,
-      asset: ASSET,
-      timestamp: now,
-    };
-    const signature = await signGuaranteeRequest(account, request, domain712);
-    out.push(
-      JSON.stringify({
-        request: {
-          ...request,
-          reqId: request.reqId.toString(),
-          amount: "1",
-          timestamp: now.toString(),
-          user: account.address.toLowerCase(),
-        },
-        signature,
-      }),
-    );
-  }
-  return out;
-}
-
-async function cryptoFloor(n: number) {
-  const bls = await loadBlsBackend("auto");
+async function cryptoFloor(recovery: Secp256k1Recovery, bls: BlsBackend, n: number) {
+  const hash = createGuaranteeRequestHasher(DOMAIN_712);
+  const signer = bls.signer(BLS_SK);
   const domain = guaranteeDomain(1, CHAIN_ID, CORE4MICA);
-  const items = await Promise.all(
-    Array.from({ length: n }, async (_, i) => {
-      const request: GuaranteeRequestV1 = {
-        version: 1,
-        user: payers[0]!.address,
-        recipient,
-        reqId: BigInt(i),
-        amount: 1n,
-        asset: ASSET,
-        timestamp: 1_700_000_000n,
-      };
-      return { request, signature: await signGuaranteeRequest(payers[0]!, request, domain712) };
-    }),
-  );
+  const items = signedBodies(n).map((b) => {
+    const { request, signature } = JSON.parse(b) as { request: Record<string, string>; signature: Hex };
+    const parsed: GuaranteeRequestV1 = {
+      version: 1,
+      user: request.user as Hex,
+      recipient: request.recipient as Hex,
+      reqId: BigInt(request.reqId!),
+      amount: BigInt(request.amount!),
+      asset: request.asset as Hex,
+      timestamp: BigInt(request.timestamp!),
+    };
+    return { request: parsed, signature };
+  });
   let t = performance.now();
-  for (const it of items) await recoverGuaranteeRequestSigner(it.request, domain712, it.signature);
-  const recoverUs = ((performance.now() - t) * 1000) / n;
+  const digests = items.map((it) => hash(it.request));
+  const digestUs = us(performance.now() - t, n);
+  t = performance.now();
+  for (let i = 0; i < n; i++) {
+    if ((await recovery.recoverAddress(digests[i]!, items[i]!.signature)) !== items[i]!.request.user)
+      throw new Error("recovered the wrong signer");
+  }
+  const recoverUs = us(performance.now() - t, n);
+  t = performance.now();
   const envelopes = items.map((it) => encodeEnvelope({ ...it.request, domain, cycleId: 1n }));
+  const encodeUs = us(performance.now() - t, n);
   t = performance.now();
-  for (const e of envelopes) bls.sign(BLS_SK, e);
-  const signUs = ((performance.now() - t) * 1000) / n;
-  t = performance.now();
-  for (const it of items) encodeEnvelope({ ...it.request, domain, cycleId: 1n });
-  const encodeUs = ((performance.now() - t) * 1000) / n;
-  const total = recoverUs + signUs + encodeUs;
+  for (const e of envelopes) signer.sign(e);
+  const blsSignUs = us(performance.now() - t, n);
+  const perGuaranteeUs = digestUs + recoverUs + encodeUs + blsSignUs;
   return {
-    blsBackend: bls.name,
-    recoverUs: Math.round(recoverUs),
-    blsSignUs: Math.round(signUs),
-    encodeUs: Math.round(encodeUs),
-    perGuaranteeUs: Math.round(total),
-    singleCoreMaxPerSecond: Math.round(1e6 / total),
+    secp256k1: recovery.name,
+    bls: bls.name,
+    digestUs,
+    recoverUs,
+    encodeUs,
+    blsSignUs,
+    perGuaranteeUs,
+    oneCorePerSecond: Math.round(1e6 / perGuaranteeUs),
   };
 }
 
-async function httpRun(db: Database) {
-  await migrate(db);
-  await db.exec("TRUNCATE guarantee_transitions, guarantees, balances, users RESTART IDENTITY CASCADE");
-  for (const p of payers) await creditDeposit(db, p.address, ASSET, 10n ** 30n);
-  const config = loadConfig({
-    FOURMICA_CHAIN_ID: CHAIN_ID.toString(),
-    FOURMICA_CORE4MICA_ADDRESS: CORE4MICA,
-    FOURMICA_BLS_SECRET_KEY: BLS_SK,
-    FOURMICA_CYCLE_GENESIS: String(Math.floor(Date.now() / 1000) - 1000),
-    FOURMICA_LOG_LEVEL: "silent",
+function startCore(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [new URL("./support/coreServer.ts", import.meta.url).pathname], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
   });
-  const core = await createCore(config, { db, logger: pino({ level: "silent" }), isValidSignature: async () => false });
-  const url = (await core.listen(0, "127.0.0.1")) + "/core/guarantees";
-  const post = async (body: string) => {
-    const t = performance.now();
-    const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
-    await res.arrayBuffer();
-    if (res.status !== 201) throw new Error(`status ${res.status}`);
-    return performance.now() - t;
-  };
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`bench Core exited with ${code}`)));
+    createInterface({ input: child.stdout! }).once("line", (line) => {
+      resolve({ url: (JSON.parse(line) as { url: string }).url, child });
+    });
+  });
+}
+
+async function httpRun(replicas: number, env: Record<string, string>) {
+  const cores = await Promise.all(Array.from({ length: replicas }, () => startCore(env)));
+  const poster = createPoster(
+    cores.map((c) => c.url),
+    CONCURRENCY,
+  );
   try {
-    await Promise.all((await signedBodies(100)).map(post)); // warm-up
-
-    // Closed loop: CONCURRENCY clients back to back, for the maximum rate.
-    const bodies = await signedBodies(REQUESTS);
-    const lat: number[] = [];
-    let next = 0;
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next < bodies.length) lat.push(await post(bodies[next++]!));
-      }),
-    );
-    const saturated = summary(lat, (performance.now() - t0) / 1000);
-
-    // Open loop at half the measured maximum: latency under a realistic load.
+    await Promise.all(signedBodies(200).map(poster.post)); // warm-up: JIT, pools, plans
+    const saturated = await closedLoop(poster.post, signedBodies(SECONDS * 2500), CONCURRENCY, SECONDS);
     const rate = Math.max(1, Math.floor(saturated.perSecond / 2));
-    const half = await signedBodies(Math.min(REQUESTS, rate * 5));
-    const halfLat: number[] = [];
-    const t1 = performance.now();
-    await Promise.all(
-      half.map(async (b, i) => {
-        const due = t1 + (i * 1000) / rate;
-        const wait = due - performance.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        halfLat.push(await post(b));
-      }),
-    );
-    const { rows } = await db.query<{ n: string }>("SELECT count(*)::text AS n FROM guarantees");
-    return {
-      saturated: { concurrency: CONCURRENCY, ...saturated },
-      halfLoad: { targetPerSecond: rate, ...summary(halfLat, (performance.now() - t1) / 1000) },
-      guaranteesStored: Number(rows[0]!.n),
-    };
+    const halfLoad = await openLoop(poster.post, signedBodies(rate * HALF_LOAD_SECONDS), rate);
+    return { replicas, saturated, halfLoad };
   } finally {
-    await core.close();
+    poster.close();
+    await Promise.all(
+      cores.map(
+        (c) =>
+          new Promise((r) => {
+            c.child.removeAllListeners("exit");
+            c.child.once("exit", r);
+            c.child.kill("SIGTERM");
+          }),
+      ),
+    );
   }
 }
 
@@ -186,15 +124,22 @@ const result: Record<string, unknown> = {
   bench: "issuance",
   node: process.version,
   cpus: availableParallelism(),
-  payers: PAYERS,
-  cryptoFloor: await cryptoFloor(300),
+  concurrency: CONCURRENCY,
+  cryptoFloor: {
+    native: await cryptoFloor(createNativeRecovery(), await createNativeBackend(), 1000),
+    pure: await cryptoFloor(createPureRecovery(), createPureBackend(), 30),
+  },
 };
-const pglite = await openPgliteDatabase();
-result.pglite = await httpRun(pglite);
-await pglite.close();
-if (process.env.FOURMICA_TEST_DATABASE_URL) {
-  const pg = openPgDatabase({ connectionString: process.env.FOURMICA_TEST_DATABASE_URL, max: 20 });
-  result.postgres = await httpRun(pg);
-  await pg.close();
+result.pglite = await httpRun(1, {});
+const url = process.env.FOURMICA_TEST_DATABASE_URL;
+if (url) {
+  const runs = [];
+  for (const replicas of [1, 2]) {
+    const db = openPgDatabase({ connectionString: url, max: 1 });
+    await seed(db);
+    await db.close();
+    runs.push(await httpRun(replicas, { BENCH_DATABASE_URL: url }));
+  }
+  result.postgres = runs;
 }
 process.stdout.write(JSON.stringify(result, null, 2) + "\n");

@@ -17,8 +17,9 @@ import { createMetrics } from "./adapters/http/metrics.ts";
 import { buildHttpServer } from "./adapters/http/server.ts";
 import { redactedConfig, type CoreConfig } from "./config.ts";
 import { SiweError, verifySiweSignIn } from "./core/auth/verifySiweSignIn.ts";
-import { g1ToEip2537, g2ToEip2537, loadBlsBackend, type BlsBackend } from "./core/bls/index.ts";
+import { g1ToEip2537, loadBlsBackend, type BlsBackend } from "./core/bls/index.ts";
 import { guaranteeDomain } from "./core/guaranteeDomain.ts";
+import { loadSecp256k1Recovery, type Secp256k1Recovery } from "./core/secp256k1/index.ts";
 import { createIssuance, type IssueGuarantee } from "./core/issuance/issueGuarantee.ts";
 import { createLifecycle, type Lifecycle } from "./core/lifecycle/createLifecycle.ts";
 import type { IsValidSignature } from "./core/issuance/verifyPayerSignature.ts";
@@ -33,6 +34,8 @@ export interface CoreDeps {
   bls?: BlsBackend;
   /** A chain client (tests: Hardhat's); otherwise one is built from config.rpcUrl when set. */
   chainClient?: PublicClient;
+  /** Payer-signature recovery; defaults to native libsecp256k1, else viem. */
+  recovery?: Secp256k1Recovery;
 }
 
 export interface Core {
@@ -70,10 +73,10 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
     if (applied.length > 0) logger.info({ applied, db: db.kind }, "migrations applied");
 
     const bls = deps.bls ?? (await loadBlsBackend(config.blsBackend));
-    // Also validates the key (InvalidBlsKeyError) before anything is served.
-    const blsPublicKey = bls.publicKey(config.blsSecretKey);
-    const secretKey = config.blsSecretKey;
-    const signer = { sign: (m: Hex) => bls.sign(secretKey, m), toEip2537: g2ToEip2537 };
+    // Parses and validates the key once (InvalidBlsKeyError) before anything is served.
+    const signer = bls.signer(config.blsSecretKey);
+    const blsPublicKey = signer.publicKey;
+    const recovery = deps.recovery ?? loadSecp256k1Recovery();
     const now = deps.now ?? (() => BigInt(Math.floor(Date.now() / 1000)));
     const isValidSignature = deps.isValidSignature ?? createErc1271Verifier(config.rpcUrl);
     const domains = new Map(
@@ -94,6 +97,7 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       store: guarantees,
       signer,
       isValidSignature,
+      recovery,
       now,
     });
 
@@ -154,7 +158,7 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       },
     });
     await app.ready();
-    logger.info({ config: redactedConfig(config), bls: bls.name }, "core ready");
+    logger.info({ config: redactedConfig(config), bls: bls.name, secp256k1: recovery.name }, "core ready");
 
     let closed: Promise<void> | undefined;
     return {

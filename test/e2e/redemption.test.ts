@@ -3,7 +3,7 @@ import { network } from "hardhat";
 import { keccak256, toHex, zeroAddress, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
-import { g2ToEip2537, loadBlsBackend } from "../../offchain/src/core/bls/index.ts";
+import { loadBlsBackend } from "../../offchain/src/core/bls/index.ts";
 import { buildValidationPolicy } from "../../offchain/src/core/buildValidationPolicy.ts";
 import { encodeEnvelope } from "../../offchain/src/core/encodeEnvelope.ts";
 import { guaranteeDomain } from "../../offchain/src/core/guaranteeDomain.ts";
@@ -70,10 +70,7 @@ async function redemptionFixture() {
   const request: GuaranteeRequestV2 = { ...base, policy };
   const payerSignature = await signGuaranteeRequest(payer, request, { chainId, verifyingContract: vault.address });
 
-  const operatorSigner = (secretKey: Hex): CertificateSigner => ({
-    sign: (message) => bls.sign(secretKey, message),
-    toEip2537: (signature) => g2ToEip2537(signature),
-  });
+  const operatorSigner = (secretKey: Hex): CertificateSigner => bls.signer(secretKey);
   const cycleId = await clearingHouse.read.cycleOf([timestamp]);
   const claims: GuaranteeV2 = { ...request, domain: guaranteeDomain(2n, chainId, vault.address), cycleId };
   const certificate = buildCertificate(claims, operatorSigner(DEV_BLS_SECRET_KEY));

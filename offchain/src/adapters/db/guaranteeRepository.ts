@@ -10,7 +10,7 @@ import type {
   StoredGuarantee,
 } from "../../core/issuance/guaranteeStore.ts";
 import { fromDbAmount, toDbAmount } from "./amounts.ts";
-import type { Database, Queryable } from "./database.ts";
+import { withRetry, type Database, type Queryable } from "./database.ts";
 
 interface GuaranteeRow {
   guarantee_id: string;
@@ -32,7 +32,7 @@ interface GuaranteeRow {
 const COLUMNS =
   "guarantee_id, version, cycle_id, user_address, recipient, asset, req_id, amount, ts, status, content_hash, claims, bls_signature, signature_eip2537";
 
-/** Issuance cause recorded in guarantee_transitions. */
+/** Issuance cause recorded in guarantee_transitions (written by the issue_guarantee function, migration 002). */
 export const CAUSE_ISSUED = "ISSUED";
 
 function toStored(r: GuaranteeRow): StoredGuarantee {
@@ -63,13 +63,13 @@ async function findById(q: Queryable, id: Hex): Promise<GuaranteeRow | undefined
 }
 
 /**
- * The atomic conditional collateral lock: one statement. Row-level locking makes concurrent lockers of the same
- * (user, asset) queue; each re-evaluates the WHERE clause on the committed row (READ COMMITTED), so the sum
- * locked can never exceed what is available, whatever the number of replicas.
+ * Issuance as one statement: the issue_guarantee function (migration 002) checks the id and the payer, inserts the
+ * guarantee, takes the atomic conditional lock and writes the transition in one implicit transaction. One round
+ * trip instead of seven (BEGIN, two reads, three writes, COMMIT), with the same checks in the same
+ * order; see the migration for why the concurrency behaviour is unchanged.
  */
-const LOCK_SQL = `UPDATE balances SET locked = locked + $3, updated_at = now()
-  WHERE user_address = $1 AND asset = $2 AND deposited - locked - pending_withdrawal >= $3
-  RETURNING locked`;
+const ISSUE_SQL = `SELECT outcome, available FROM issue_guarantee($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+  $13, $14, $15, $16, $17, $18, $19)`;
 
 export function createGuaranteeRepository(db: Database): GuaranteeStore & {
   listByUser(user: Address, limit: number, before?: Date): Promise<StoredGuarantee[]>;
@@ -78,60 +78,35 @@ export function createGuaranteeRepository(db: Database): GuaranteeStore & {
   const map = toStored;
 
   async function issue(g: NewGuarantee): Promise<IssueOutcome> {
-    return db
-      .transaction<IssueOutcome>(async (tx) => {
-        const existing = await findById(tx, g.guaranteeId);
-        if (existing) return { outcome: "EXISTING", stored: map(existing) };
-
-        const user = await tx.query<{ suspended: boolean }>("SELECT suspended FROM users WHERE address = $1", [g.user]);
-        if (user.rows[0]?.suspended) return { outcome: "PAYER_SUSPENDED" };
-
-        // Insert first: a concurrent request with the same id waits here on the unique index, then sees the row.
-        const inserted = await tx.query(
-          `INSERT INTO guarantees (guarantee_id, version, domain, cycle_id, user_address, recipient, asset, req_id, amount,
-           ts, status, content_hash, request, payer_signature, claims, bls_signature, signature_eip2537, validation_registry,
-           validation_request_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
-         ON CONFLICT (guarantee_id) DO NOTHING`,
-          [
-            g.guaranteeId,
-            g.version,
-            g.domain,
-            toDbAmount(g.cycleId),
-            g.user,
-            g.recipient,
-            g.asset,
-            toDbAmount(g.reqId),
-            toDbAmount(g.amount),
-            g.timestamp.toString(),
-            g.status,
-            g.contentHash,
-            JSON.stringify(g.request),
-            g.payerSignature,
-            g.certificate.claims,
-            g.certificate.signature,
-            JSON.stringify(g.certificate.signatureEip2537),
-            g.validationRegistry ?? null,
-            g.validationRequestHash ?? null,
-          ],
-        );
-        if (inserted.rowCount === 0) {
-          const raced = await findById(tx, g.guaranteeId);
-          if (!raced) throw new Error(`guarantee ${g.guaranteeId} conflicted but is not visible`);
-          return { outcome: "EXISTING", stored: map(raced) };
-        }
-
-        const locked = await tx.query(LOCK_SQL, [g.user, g.asset, toDbAmount(g.amount)]);
-        if (locked.rowCount !== 1) {
-          const available = await availableOf(tx, g.user, g.asset);
-          // Undo the insert: throwing rolls back; the outcome is carried out of the transaction by the sentinel.
-          throw new InsufficientSentinel(available);
-        }
-
-        await tx.query(
-          `INSERT INTO guarantee_transitions (guarantee_id, from_status, to_status, cause) VALUES ($1, NULL, $2, $3)`,
-          [g.guaranteeId, g.status, CAUSE_ISSUED],
-        );
+    const params = [
+      g.guaranteeId,
+      g.version,
+      g.domain,
+      toDbAmount(g.cycleId),
+      g.user,
+      g.recipient,
+      g.asset,
+      toDbAmount(g.reqId),
+      toDbAmount(g.amount),
+      g.timestamp.toString(),
+      g.status,
+      g.contentHash,
+      JSON.stringify(g.request),
+      g.payerSignature,
+      g.certificate.claims,
+      g.certificate.signature,
+      JSON.stringify(g.certificate.signatureEip2537),
+      g.validationRegistry ?? null,
+      g.validationRequestHash ?? null,
+    ];
+    // One statement is one transaction: retried from the start on a serialization failure or deadlock.
+    const { rows } = await withRetry(
+      () => db.query<{ outcome: string; available: string | null }>(ISSUE_SQL, params),
+      5,
+    );
+    const row = rows[0];
+    switch (row?.outcome) {
+      case "ISSUED": {
         const {
           request: _r,
           payerSignature: _p,
@@ -141,12 +116,20 @@ export function createGuaranteeRepository(db: Database): GuaranteeStore & {
           ...stored
         } = g;
         return { outcome: "ISSUED", stored };
-      })
-      .catch((e: unknown) => {
-        if (e instanceof InsufficientSentinel)
-          return { outcome: "INSUFFICIENT_COLLATERAL", available: e.available } as const;
-        throw e;
-      });
+      }
+      case "EXISTING": {
+        // Committed before the function saw it, and guarantee rows are never deleted once committed.
+        const existing = await findById(db, g.guaranteeId);
+        if (!existing) throw new Error(`guarantee ${g.guaranteeId} exists but is not visible`);
+        return { outcome: "EXISTING", stored: map(existing) };
+      }
+      case "PAYER_SUSPENDED":
+        return { outcome: "PAYER_SUSPENDED" };
+      case "INSUFFICIENT_COLLATERAL":
+        return { outcome: "INSUFFICIENT_COLLATERAL", available: fromDbAmount(row.available) };
+      default:
+        throw new Error(`issue_guarantee returned an unknown outcome: ${String(row?.outcome)}`);
+    }
   }
 
   return {
@@ -171,21 +154,4 @@ export function createGuaranteeRepository(db: Database): GuaranteeStore & {
     );
     return rows.map(map);
   }
-}
-
-class InsufficientSentinel extends Error {
-  readonly available: bigint;
-  constructor(available: bigint) {
-    super("insufficient collateral");
-    this.available = available;
-  }
-}
-
-async function availableOf(q: Queryable, user: Address, asset: Address): Promise<bigint> {
-  const { rows } = await q.query<{ available: string }>(
-    `SELECT GREATEST(deposited - locked - pending_withdrawal, 0)::text AS available
-     FROM balances WHERE user_address = $1 AND asset = $2`,
-    [user, asset],
-  );
-  return rows[0] ? fromDbAmount(rows[0].available) : 0n;
 }

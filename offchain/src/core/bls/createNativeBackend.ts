@@ -3,6 +3,7 @@ import { bytesToHex, hexToBytes, type Hex } from "viem";
 import { BlsBackendUnavailableError } from "./errors.ts";
 import { messageBytes } from "./messageBytes.ts";
 import { parseSecretKey } from "./parseSecretKey.ts";
+import { g2UncompressedToEip2537 } from "./g2UncompressedToEip2537.ts";
 import type { BlsBackend } from "./types.ts";
 
 /**
@@ -25,6 +26,21 @@ export async function createNativeBackend(): Promise<BlsBackend> {
     },
     sign(secretKey: Hex, message: Hex | Uint8Array): Hex {
       return bytesToHex(SecretKey.fromBytes(parseSecretKey(secretKey)).sign(messageBytes(message)).toBytes(true));
+    },
+    signer(secretKey: Hex) {
+      const key = SecretKey.fromBytes(parseSecretKey(secretKey));
+      return {
+        publicKey: bytesToHex(key.toPublicKey().toBytes(true)),
+        sign(message: Hex | Uint8Array) {
+          const sig = key.sign(messageBytes(message));
+          // blst serializes the affine point it already holds: reordering its uncompressed bytes into EIP-2537
+          // words costs no curve math, unlike decompressing the 96-byte form (a square root in Fp2).
+          return {
+            signature: bytesToHex(sig.toBytes(true)),
+            signatureEip2537: g2UncompressedToEip2537(sig.toBytes(false)),
+          };
+        },
+      };
     },
     verify(publicKey: Hex, message: Hex | Uint8Array, signature: Hex): boolean {
       try {

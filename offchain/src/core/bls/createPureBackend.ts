@@ -3,7 +3,7 @@ import { bytesToHex, type Hex } from "viem";
 
 import { BLS_POP_DST } from "./constants.ts";
 import { decodeG1 } from "./g1ToEip2537.ts";
-import { decodeG2 } from "./g2ToEip2537.ts";
+import { decodeG2, g2PointToWords } from "./g2ToEip2537.ts";
 import { messageBytes } from "./messageBytes.ts";
 import { parseSecretKey } from "./parseSecretKey.ts";
 import type { BlsBackend } from "./types.ts";
@@ -24,6 +24,16 @@ export function createPureBackend(): BlsBackend {
       const key = parseSecretKey(secretKey);
       const hashed = bls.hash(messageBytes(message), BLS_POP_DST);
       return bytesToHex(bls.Signature.toBytes(bls.sign(hashed, key)));
+    },
+    signer(secretKey: Hex) {
+      const key = parseSecretKey(secretKey);
+      return {
+        publicKey: bytesToHex(bls.getPublicKey(key).toBytes(true)),
+        sign(message: Hex | Uint8Array) {
+          const point = bls.sign(bls.hash(messageBytes(message), BLS_POP_DST), key);
+          return { signature: bytesToHex(bls.Signature.toBytes(point)), signatureEip2537: g2PointToWords(point) };
+        },
+      };
     },
     verify(publicKey: Hex, message: Hex | Uint8Array, signature: Hex): boolean {
       try {

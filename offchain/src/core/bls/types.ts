@@ -24,6 +24,22 @@ export type BlsG2Point = {
   y_c1_b: Hex;
 };
 
+/** A signature in both the forms a certificate carries. */
+export interface BlsSignatureForms {
+  /** 96-byte compressed G2 signature, 0x-hex. */
+  signature: Hex;
+  /** The same point as the words of Solidity's `BLS.G2Point`. */
+  signatureEip2537: BlsG2Point;
+}
+
+/** A signer bound to one secret key, parsed and checked once (the issuance hot path). */
+export interface BlsSigner {
+  /** The 48-byte compressed public key. */
+  readonly publicKey: Hex;
+  /** Signs `message` and returns both encodings without decompressing the signature. */
+  sign(message: Hex | Uint8Array): BlsSignatureForms;
+}
+
 /**
  * BLS12-381 min-pk signatures under the POP DST. Both implementations give bit-identical bytes (test/vectors/bls.json).
  * Keys and signatures are compressed (48-byte G1, 96-byte G2) hex.
@@ -39,4 +55,6 @@ export interface BlsBackend {
    * off-curve, out-of-subgroup and infinity points all give false, as `BLS.verify` does on-chain.
    */
   verify(publicKey: Hex, message: Hex | Uint8Array, signature: Hex): boolean;
+  /** A signer for `secretKey`; throws InvalidBlsKeyError on a bad key. Same bytes as `sign`. */
+  signer(secretKey: Hex): BlsSigner;
 }

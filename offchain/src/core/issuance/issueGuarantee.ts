@@ -3,7 +3,9 @@ import type { Address, Hex } from "viem";
 import { buildCertificate, type CertificateSigner, type SignedCertificate } from "./buildCertificate.ts";
 import { canonicalRequest, contentHash } from "./contentHash.ts";
 import { GuaranteeStatus, type GuaranteeStore, type StoredGuarantee } from "./guaranteeStore.ts";
+import { createGuaranteeRequestHasher } from "../createGuaranteeRequestHasher.ts";
 import { guaranteeId as deriveGuaranteeId } from "../guaranteeId.ts";
+import type { Secp256k1Recovery } from "../secp256k1/types.ts";
 import { IssuanceCode, IssuanceError } from "./issuanceErrors.ts";
 import { validateRequest, type IssuancePolicy } from "./validateRequest.ts";
 import { verifyPayerSignature, type IsValidSignature } from "./verifyPayerSignature.ts";
@@ -15,6 +17,8 @@ export interface IssuanceDeps {
   store: GuaranteeStore;
   signer: CertificateSigner;
   isValidSignature: IsValidSignature;
+  /** Payer-signature recovery (native libsecp256k1, else viem). */
+  recovery: Secp256k1Recovery;
   /** Unix seconds. */
   now: () => bigint;
 }
@@ -38,10 +42,14 @@ export type IssueGuarantee = (request: { version: number }, signature: Hex) => P
  * the store then locks and records atomically.
  */
 export function createIssuance(deps: IssuanceDeps): IssueGuarantee {
-  const eip712 = { chainId: deps.policy.chainId, verifyingContract: deps.core4Mica };
+  const payerSignature = {
+    digest: createGuaranteeRequestHasher({ chainId: deps.policy.chainId, verifyingContract: deps.core4Mica }),
+    recovery: deps.recovery,
+    isValidSignature: deps.isValidSignature,
+  };
   return async (parsed, signature) => {
     const { request, domain, cycleId } = validateRequest(deps.policy, parsed, deps.now());
-    await verifyPayerSignature(request, signature, eip712, deps.isValidSignature);
+    await verifyPayerSignature(request, signature, payerSignature);
 
     const id = deriveGuaranteeId({ ...request, domain });
     const hash = contentHash(request);
