@@ -35,3 +35,16 @@ interface Vm {
 
 /// @dev The cheatcode address (keccak256("hevm cheat code")).
 Vm constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
+
+/// @dev Cheatcodes added for the ClearingHouse tests (appended; see test/clearing).
+interface VmClearing {
+    function chainId(uint256 newChainId) external;
+    function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter) external;
+    function parseJsonUintArray(string calldata json, string calldata key) external pure returns (uint256[] memory);
+    function parseJsonAddressArray(string calldata json, string calldata key) external pure returns (address[] memory);
+    function pauseGasMetering() external;
+    function resumeGasMetering() external;
+}
+
+/// @dev The same cheatcode address, typed with the appended cheatcodes.
+VmClearing constant vmc = VmClearing(address(uint160(uint256(keccak256("hevm cheat code")))));
