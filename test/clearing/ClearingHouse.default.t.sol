@@ -209,4 +209,25 @@ contract ClearingHouseDefaultTest is ClearingHouseFixture {
         );
         other.markDefaulted(CYCLE_ID + 1, ETH, claims);
     }
+
+    function test_markDefaulted_revertsWhenTheTreeHoldsMoreDebtorsThanDeclared() external {
+        // An operator tree with two debtor leaves committed as one debtor: the second can never resolve.
+        Position[] memory ps = new Position[](3);
+        ps[0] = Position(d1, NettingLeaf.NET_DEBTOR, 1 ether);
+        ps[1] = Position(d2, NettingLeaf.NET_DEBTOR, 1 ether);
+        ps[2] = Position(c1, NettingLeaf.NET_CREDITOR, 1 ether);
+        bytes32 root = _build(CYCLE_ID + 1, ETH, ps);
+        _warpToCommit(CYCLE_ID + 1);
+        vm.prank(operator);
+        ch.commitCycle(CYCLE_ID + 1, ETH, root, 1 ether, 1 ether, 1, 1, bytes32(0), new bytes32[](0));
+        _pay(CYCLE_ID + 1, ETH, ps[0]);
+        _warpAfterPayment(CYCLE_ID + 1);
+        Position[] memory one = new Position[](1);
+        one[0] = ps[1];
+        IClearingHouse.DefaultClaim[] memory claims = _defaultClaims(CYCLE_ID + 1, ETH, one);
+        vm.expectRevert(
+            abi.encodeWithSelector(IClearingHouse.ClearingHouseTooManyDebtors.selector, CYCLE_ID + 1, ETH, 1)
+        );
+        ch.markDefaulted(CYCLE_ID + 1, ETH, claims);
+    }
 }
