@@ -31,20 +31,33 @@ interface Vm {
     function snapshotState() external returns (uint256 snapshotId);
     function revertToState(uint256 snapshotId) external returns (bool success);
     function getBlockTimestamp() external view returns (uint256);
+    // Appended by v2 (validation registry + decoder tests): assertions and call mocking.
+    function assertEq(uint256 left, uint256 right, string calldata error) external pure;
+    function assertEq(address left, address right, string calldata error) external pure;
+    function assertEq(bytes32 left, bytes32 right, string calldata error) external pure;
+    function assertEq(string calldata left, string calldata right, string calldata error) external pure;
+    function assertTrue(bool condition, string calldata error) external pure;
+    function assertFalse(bool condition, string calldata error) external pure;
+    function mockCallRevert(address callee, bytes calldata data, bytes calldata revertData) external;
+    function etch(address target, bytes calldata newRuntimeBytecode) external;
+    function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter) external;
 }
 
 /// @dev The cheatcode address (keccak256("hevm cheat code")).
 Vm constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
 
-/// @dev Cheatcodes added for the ClearingHouse tests (appended; see test/clearing).
-interface VmClearing {
-    function chainId(uint256 newChainId) external;
-    function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter) external;
-    function parseJsonUintArray(string calldata json, string calldata key) external pure returns (uint256[] memory);
-    function parseJsonAddressArray(string calldata json, string calldata key) external pure returns (address[] memory);
-    function pauseGasMetering() external;
-    function resumeGasMetering() external;
+/// @dev Cheatcodes added by the BLS tests (appended so the shared interface above stays untouched).
+interface VmBls {
+    function keyExistsJson(string calldata json, string calldata key) external pure returns (bool);
 }
 
-/// @dev The same cheatcode address, typed with the appended cheatcodes.
+/// @dev The same cheatcode address, typed with the BLS additions.
+VmBls constant vmBls = VmBls(address(uint160(uint256(keccak256("hevm cheat code")))));
+
+/// @dev Cheatcodes added by the ClearingHouse tests (appended so the shared interface above stays untouched).
+interface VmClearing {
+    function chainId(uint256 newChainId) external;
+}
+
+/// @dev The same cheatcode address, typed with the ClearingHouse additions.
 VmClearing constant vmc = VmClearing(address(uint160(uint256(keccak256("hevm cheat code")))));

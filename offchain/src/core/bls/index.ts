@@ -1,0 +1,14 @@
+export { BLS12_381_P, BLS12_381_R, BLS_LENGTHS, BLS_POP_DST } from "./constants.ts";
+export { createNativeBackend } from "./createNativeBackend.ts";
+export { createPureBackend } from "./createPureBackend.ts";
+export { g1BytesToWords, g1WordsToBytes, g2BytesToWords, g2WordsToBytes } from "./eip2537Bytes.ts";
+export { BlsBackendUnavailableError, InvalidBlsKeyError, InvalidBlsPointError } from "./errors.ts";
+export { g1FromEip2537 } from "./g1FromEip2537.ts";
+export { g1ToEip2537 } from "./g1ToEip2537.ts";
+export { g2FromEip2537 } from "./g2FromEip2537.ts";
+export { g2ToEip2537 } from "./g2ToEip2537.ts";
+export { hashToG2 } from "./hashToG2.ts";
+export { loadBlsBackend, type BlsBackendPreference } from "./loadBlsBackend.ts";
+export { negatedG1Generator } from "./negatedG1Generator.ts";
+export { parseSecretKey } from "./parseSecretKey.ts";
+export type { BlsBackend, BlsG1Point, BlsG2Point } from "./types.ts";
