@@ -9,7 +9,7 @@ import {MockCore4MicaSettlement} from "../../contracts/mocks/MockCore4MicaSettle
 import {vm} from "../utils/Vm.sol";
 import {ClearingHouseFixture} from "./utils/ClearingHouseFixture.sol";
 import {MerkleHelper} from "./utils/MerkleHelper.sol";
-import {TestERC20} from "./utils/TestTokens.sol";
+import {MockERC20} from "../../contracts/mocks/MockERC20.sol";
 
 /// @dev Drives random cycles through a ClearingHouse: commits (ETH or token, 1-3 debtors and creditors, some
 ///      with a tree that overstates credits), payments, deposits, defaults, claims, finalization and time.
@@ -28,7 +28,7 @@ contract ClearingHouseHandler {
 
     ClearingHouse public immutable ch;
     MockCore4MicaSettlement public immutable vault;
-    TestERC20 public immutable token;
+    MockERC20 public immutable token;
 
     address[3] public debtors = [address(0xD1), address(0xD2), address(0xD3)];
     address[3] public creditors = [address(0xC1), address(0xC2), address(0xC3)];
@@ -43,7 +43,7 @@ contract ClearingHouseHandler {
     mapping(address creditor => mapping(address asset => uint256)) public ghostReceived;
     uint256 public calls;
 
-    constructor(ClearingHouse ch_, MockCore4MicaSettlement vault_, TestERC20 token_) {
+    constructor(ClearingHouse ch_, MockCore4MicaSettlement vault_, MockERC20 token_) {
         ch = ch_;
         vault = vault_;
         token = token_;

@@ -8,7 +8,7 @@ import {NettingLeaf} from "../../contracts/libraries/NettingLeaf.sol";
 import {MerkleHelper} from "./utils/MerkleHelper.sol";
 import {vm, vmc} from "../utils/Vm.sol";
 import {ClearingHouseFixture} from "./utils/ClearingHouseFixture.sol";
-import {FeeOnTransferERC20} from "./utils/TestTokens.sol";
+import {FeeOnTransferERC20} from "../../contracts/mocks/FeeOnTransferERC20.sol";
 
 contract ClearingHousePayTest is ClearingHouseFixture {
     uint256 internal constant CYCLE_ID = 3;
@@ -242,7 +242,7 @@ contract ClearingHousePayTest is ClearingHouseFixture {
     }
 
     function test_payNetDebit_revertsWhenTheTokenTakesAFee() external {
-        FeeOnTransferERC20 fee = new FeeOnTransferERC20();
+        FeeOnTransferERC20 fee = new FeeOnTransferERC20(100); // 1%
         Position[] memory ps = _standard(100e18);
         _commit(CYCLE_ID, address(fee), ps);
         _fund(d1, address(fee), ps[0].amount);

@@ -27,8 +27,8 @@ const { viem, networkHelpers } = await network.create();
 const OPERATOR_ROLE = 3n;
 const GUARDIAN_ROLE = 2n;
 
-// The typed surface this test uses. (tsconfig does not include Hardhat's generated artifacts/*.d.ts, so
-// deployContract returns an untyped contract; this facade keeps the test type-checked either way.)
+// The narrow typed surface this test uses, so it type-checks whether or not Hardhat's generated
+// artifacts/*.d.ts exist yet (a fresh checkout runs `tsc` before any build).
 type Deadlines = { resolutionCutoff: bigint; paymentDeadline: bigint; finalityDeadline: bigint };
 type ClearingHouseContract = {
   address: Address;

@@ -10,7 +10,7 @@ import {NettingLeaf} from "../../../contracts/libraries/NettingLeaf.sol";
 import {MockCore4MicaSettlement} from "../../../contracts/mocks/MockCore4MicaSettlement.sol";
 import {vm} from "../../utils/Vm.sol";
 import {MerkleHelper} from "./MerkleHelper.sol";
-import {TestERC20} from "./TestTokens.sol";
+import {MockERC20} from "../../../contracts/mocks/MockERC20.sol";
 
 /// @dev Deploys AccessManager + mock vault + ClearingHouse (from DEPLOYER at nonce 0, the address the shared
 ///      vectors use), grants the roles of docs/protocol.md §1, and builds/commits small trees.
@@ -50,7 +50,7 @@ abstract contract ClearingHouseFixture {
     AccessManager internal manager;
     MockCore4MicaSettlement internal vault;
     ClearingHouse internal ch;
-    TestERC20 internal token;
+    MockERC20 internal token;
 
     mapping(bytes32 key => bytes32[] tree) private _trees;
 
@@ -60,7 +60,7 @@ abstract contract ClearingHouseFixture {
         vault = new MockCore4MicaSettlement();
         vm.prank(DEPLOYER);
         ch = new ClearingHouse(address(manager), address(vault), GENESIS, defaultParams());
-        token = new TestERC20("USD", 6);
+        token = new MockERC20("USD Coin", "USDC", 6);
 
         bytes4[] memory sel = new bytes4[](1);
         sel[0] = IClearingHouse.commitCycle.selector;
@@ -153,9 +153,9 @@ abstract contract ClearingHouseFixture {
         if (asset == ETH) {
             vm.deal(who, who.balance + amount);
         } else {
-            TestERC20(asset).mint(who, amount);
+            MockERC20(asset).mint(who, amount);
             vm.prank(who);
-            TestERC20(asset).approve(address(ch), type(uint256).max);
+            MockERC20(asset).approve(address(ch), type(uint256).max);
         }
     }
 
@@ -171,8 +171,8 @@ abstract contract ClearingHouseFixture {
             vm.deal(address(this), address(this).balance + amount);
             vault.deposit{value: amount}(user, ETH, amount);
         } else {
-            TestERC20(asset).mint(address(this), amount);
-            TestERC20(asset).approve(address(vault), amount);
+            MockERC20(asset).mint(address(this), amount);
+            MockERC20(asset).approve(address(vault), amount);
             vault.deposit(user, asset, amount);
         }
     }
@@ -199,7 +199,7 @@ abstract contract ClearingHouseFixture {
     }
 
     function _balanceOf(address who, address asset) internal view returns (uint256) {
-        return asset == ETH ? who.balance : TestERC20(asset).balanceOf(who);
+        return asset == ETH ? who.balance : MockERC20(asset).balanceOf(who);
     }
 
     receive() external payable {}
