@@ -49,7 +49,8 @@ if (deployer === undefined) fail(`network "${networkName}" has no deployer accou
 let blsPublicKey = process.env.FOURMICA_BLS_PUBLIC_KEY as Hex | undefined;
 if (blsPublicKey === undefined) {
   const secret = (process.env.FOURMICA_BLS_SECRET_KEY as Hex | undefined) ?? (dev ? DEV_BLS_SECRET_KEY : undefined);
-  if (secret === undefined) fail("set FOURMICA_BLS_PUBLIC_KEY (or FOURMICA_BLS_SECRET_KEY) off the development networks");
+  if (secret === undefined)
+    fail("set FOURMICA_BLS_PUBLIC_KEY (or FOURMICA_BLS_SECRET_KEY) off the development networks");
   blsPublicKey = (await loadBlsBackend("auto")).publicKey(secret);
 }
 if (!isHex(blsPublicKey) || blsPublicKey.length !== 98) fail("FOURMICA_BLS_PUBLIC_KEY must be 48 bytes of hex");
@@ -76,5 +77,10 @@ const stack = await deployStack(viem, {
 
 mkdirSync("deployments", { recursive: true });
 const file = `deployments/${networkName}.json`;
-writeFileSync(file, JSON.stringify({ network: networkName, deployedAt: new Date().toISOString(), ...stack }, null, 2) + "\n");
-console.log(`Wrote ${file}: Core4Mica ${stack.core4Mica}, ClearingHouse ${stack.clearingHouse} (chain ${stack.chainId})`);
+writeFileSync(
+  file,
+  JSON.stringify({ network: networkName, deployedAt: new Date().toISOString(), ...stack }, null, 2) + "\n",
+);
+console.log(
+  `Wrote ${file}: Core4Mica ${stack.core4Mica}, ClearingHouse ${stack.clearingHouse} (chain ${stack.chainId})`,
+);

@@ -44,6 +44,8 @@ export interface DeployStackOptions {
 /** What was deployed: the record scripts/deploy.ts writes to deployments/<network>.json and Core reads. */
 export interface DeployedStack {
   chainId: number;
+  /** The block before the first deployment: where Core's chain sync starts. */
+  startBlock: string;
   blockNumber: string;
   deployer: Address;
   core4Mica: Address;
@@ -88,6 +90,7 @@ export async function deployStack(viem: HardhatViemHelpers, options: DeployStack
   };
   const deployed = (name: string, address: Address) => log(`  deployed ${name.padEnd(36)} ${address}`);
 
+  const startBlock = await publicClient.getBlockNumber();
   const manager = await viem.deployContract("AccessManager", [deployer]);
   deployed("AccessManager", manager.address);
 
@@ -133,12 +136,7 @@ export async function deployStack(viem: HardhatViemHelpers, options: DeployStack
   const schedule = options.schedule ?? { ...DEFAULT_SCHEDULE };
   const now = Number((await publicClient.getBlock()).timestamp);
   const genesis = options.genesis ?? now - (now % schedule.cycleLength);
-  const clearingHouse = await viem.deployContract("ClearingHouse", [
-    manager.address,
-    vault.address,
-    genesis,
-    schedule,
-  ]);
+  const clearingHouse = await viem.deployContract("ClearingHouse", [manager.address, vault.address, genesis, schedule]);
   deployed("ClearingHouse", clearingHouse.address);
 
   log("  configuring version 2 (ERC-8004 validation decoder) and the ClearingHouse hook");
@@ -165,7 +163,10 @@ export async function deployStack(viem: HardhatViemHelpers, options: DeployStack
     [clearingHouse.address, clearingHouse.abi, ["commitCycle"], Roles.OPERATOR],
   ];
   for (const [target, abi, names, role] of assignments) {
-    await send(`setTargetFunctionRole(${names.join(",")})`, manager.write.setTargetFunctionRole([target, selectorsOf(abi, names), role]));
+    await send(
+      `setTargetFunctionRole(${names.join(",")})`,
+      manager.write.setTargetFunctionRole([target, selectorsOf(abi, names), role]),
+    );
   }
   for (const [role, label] of [
     [Roles.GOVERNANCE, "GOVERNANCE"],
@@ -181,6 +182,7 @@ export async function deployStack(viem: HardhatViemHelpers, options: DeployStack
   const blockNumber = (await publicClient.getBlock()).number;
   return {
     chainId,
+    startBlock: startBlock.toString(),
     blockNumber: blockNumber.toString(),
     deployer,
     core4Mica: vault.address,

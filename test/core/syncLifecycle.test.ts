@@ -36,7 +36,7 @@ for (const backend of BACKENDS) {
       await resetSyncDatabase(db);
       f = await deployVaultFixture();
       const identity = await f.viem.deployContract("ERC8004IdentityRegistry", []);
-      await identity.write.register!([], { account: f.recipientWallet.account });
+      await identity.write.register({ account: f.recipientWallet.account });
       const validation = await f.viem.deployContract("ERC8004ValidationRegistry", [identity.address]);
       registry = validation.address.toLowerCase() as Address;
       clock = NOW;
