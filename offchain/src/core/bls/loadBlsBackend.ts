@@ -8,12 +8,16 @@ export type BlsBackendPreference = "native" | "pure" | "auto";
 /**
  * The BLS backend for a preference. `auto` (the default) loads blst and falls back to noble when the native addon
  * is unavailable; `native` throws BlsBackendUnavailableError instead. Both give bit-identical bytes.
+ * `loadNative` replaces the native loader (tests use it to exercise the fallback).
  */
-export async function loadBlsBackend(preference: BlsBackendPreference = "auto"): Promise<BlsBackend> {
+export async function loadBlsBackend(
+  preference: BlsBackendPreference = "auto",
+  loadNative: () => Promise<BlsBackend> = createNativeBackend,
+): Promise<BlsBackend> {
   if (preference === "pure") return createPureBackend();
-  if (preference === "native") return createNativeBackend();
+  if (preference === "native") return loadNative();
   try {
-    return await createNativeBackend();
+    return await loadNative();
   } catch {
     return createPureBackend();
   }

@@ -1,0 +1,44 @@
+import type { FastifyInstance } from "fastify";
+import type { Address, Hex } from "viem";
+import { z } from "zod";
+
+import { parseOrThrow } from "./guarantees.ts";
+
+export interface AuthRoutesDeps {
+  siweDomain: string;
+  siweUri: string;
+  chainId: bigint;
+  createNonce: () => Promise<{ nonce: string; expiresAt: Date }>;
+  /** Verifies the SIWE message and signature, consumes the nonce, opens a session. */
+  signIn: (message: string, signature: Hex) => Promise<{ token: string; address: Address; expiresAt: Date }>;
+}
+
+const verifyBody = z.strictObject({
+  message: z.string().min(1).max(4096),
+  signature: z
+    .string()
+    .max(2 + 2 * 4096)
+    .regex(/^0x([0-9a-fA-F]{2})+$/, "signature must be 0x-hex bytes")
+    .transform((s) => s as Hex),
+});
+
+/** SIWE (EIP-4361) sign-in: a single-use nonce, then a bearer session for scoped reads. */
+export function authRoutes(app: FastifyInstance, deps: AuthRoutesDeps): void {
+  app.post("/core/auth/nonce", async () => {
+    const { nonce, expiresAt } = await deps.createNonce();
+    return {
+      nonce,
+      expiresAt: expiresAt.toISOString(),
+      domain: deps.siweDomain,
+      uri: deps.siweUri,
+      chainId: deps.chainId.toString(),
+      statement: "Sign in to 4Mica Core",
+    };
+  });
+
+  app.post("/core/auth/verify", async (request) => {
+    const { message, signature } = parseOrThrow(verifyBody, request.body, "sign-in");
+    const s = await deps.signIn(message, signature);
+    return { token: s.token, tokenType: "Bearer", address: s.address, expiresAt: s.expiresAt.toISOString() };
+  });
+}

@@ -1,0 +1,104 @@
+import type { Address, Hex } from "viem";
+
+import { buildCertificate, type CertificateSigner, type SignedCertificate } from "./buildCertificate.ts";
+import { canonicalRequest, contentHash } from "./contentHash.ts";
+import { GuaranteeStatus, type GuaranteeStore, type StoredGuarantee } from "./guaranteeStore.ts";
+import { guaranteeId as deriveGuaranteeId } from "../guaranteeId.ts";
+import { IssuanceCode, IssuanceError } from "./issuanceErrors.ts";
+import { validateRequest, type IssuancePolicy } from "./validateRequest.ts";
+import { verifyPayerSignature, type IsValidSignature } from "./verifyPayerSignature.ts";
+
+export interface IssuanceDeps {
+  policy: IssuancePolicy;
+  /** Core4Mica: the EIP-712 verifying contract. */
+  core4Mica: Address;
+  store: GuaranteeStore;
+  signer: CertificateSigner;
+  isValidSignature: IsValidSignature;
+  /** Unix seconds. */
+  now: () => bigint;
+}
+
+export interface Certificate extends SignedCertificate {
+  guaranteeId: Hex;
+  cycleId: bigint;
+  status: GuaranteeStatus;
+}
+
+export interface IssueResult {
+  certificate: Certificate;
+  /** False when this call returned an already issued certificate (idempotent retry). */
+  created: boolean;
+}
+
+export type IssueGuarantee = (request: { version: number }, signature: Hex) => Promise<IssueResult>;
+
+/**
+ * Issuance service. Validation, signature check and BLS signing run outside the database transaction;
+ * the store then locks and records atomically.
+ */
+export function createIssuance(deps: IssuanceDeps): IssueGuarantee {
+  const eip712 = { chainId: deps.policy.chainId, verifyingContract: deps.core4Mica };
+  return async (parsed, signature) => {
+    const { request, domain, cycleId } = validateRequest(deps.policy, parsed, deps.now());
+    await verifyPayerSignature(request, signature, eip712, deps.isValidSignature);
+
+    const id = deriveGuaranteeId({ ...request, domain });
+    const hash = contentHash(request);
+    const certificate = buildCertificate({ ...request, domain, cycleId }, deps.signer);
+    const status = request.version === 1 ? GuaranteeStatus.FINALIZED_PAYABLE : GuaranteeStatus.PENDING_VALIDATION;
+
+    const result = await deps.store.issue({
+      guaranteeId: id,
+      version: request.version,
+      domain,
+      cycleId,
+      user: request.user,
+      recipient: request.recipient,
+      asset: request.asset,
+      reqId: request.reqId,
+      amount: request.amount,
+      timestamp: request.timestamp,
+      status,
+      contentHash: hash,
+      request: canonicalRequest(request),
+      payerSignature: signature,
+      certificate,
+      validationRegistry: request.version === 2 ? request.policy.validationRegistry : undefined,
+      validationRequestHash: request.version === 2 ? request.policy.validationRequestHash : undefined,
+    });
+
+    switch (result.outcome) {
+      case "ISSUED":
+        return { certificate: toCertificate(result.stored), created: true };
+      case "EXISTING":
+        if (result.stored.contentHash !== hash) {
+          throw new IssuanceError(
+            IssuanceCode.GUARANTEE_CONFLICT,
+            `guarantee ${id} was already issued with other content`,
+            { guaranteeId: id },
+          );
+        }
+        return { certificate: toCertificate(result.stored), created: false };
+      case "PAYER_SUSPENDED":
+        throw new IssuanceError(IssuanceCode.PAYER_SUSPENDED, `payer ${request.user} is suspended`, {
+          user: request.user,
+        });
+      case "INSUFFICIENT_COLLATERAL":
+        throw new IssuanceError(
+          IssuanceCode.INSUFFICIENT_COLLATERAL,
+          `payer ${request.user} has ${result.available} of ${request.asset} available, ${request.amount} requested`,
+          {
+            user: request.user,
+            asset: request.asset,
+            requested: request.amount.toString(),
+            available: result.available.toString(),
+          },
+        );
+    }
+  };
+}
+
+export function toCertificate(g: StoredGuarantee): Certificate {
+  return { ...g.certificate, guaranteeId: g.guaranteeId, cycleId: g.cycleId, status: g.status };
+}
