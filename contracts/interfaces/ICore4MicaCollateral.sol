@@ -91,8 +91,12 @@ interface ICore4MicaCollateral {
 
     /// @notice Sets all four timings at once (restricted), in seconds, checking the invariants of protocol.md §7:
     ///         `0 < grace < expiry`, `syncDelay > 0`, `syncDelay + expiry < withdrawalDelay`.
-    function setTimings(uint64 remunerationGrace, uint64 guaranteeExpiry, uint64 withdrawalDelay, uint64 syncDelay)
-        external;
+    function setTimings(
+        uint64 remunerationGrace,
+        uint64 guaranteeExpiry,
+        uint64 withdrawalDelay,
+        uint64 syncDelay
+    ) external;
 
     /// @notice Stops new deposits (restricted). Never stops redemptions, withdrawals or ClearingHouse calls.
     function pause() external;

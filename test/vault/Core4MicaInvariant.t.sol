@@ -30,7 +30,14 @@ contract Core4MicaInvariantTest is Core4MicaTestBase {
         super.setUp();
         feeToken.setFeeBps(100);
         vm.warp(T0 + 60 days);
-        handler = new Core4MicaHandler(vault, address(house), OPERATOR_SK, token, feeToken, [PAYER_PK, OTHER_PK, 0xC0C0]);
+        handler = new Core4MicaHandler(
+            vault,
+            address(house),
+            OPERATOR_SK,
+            token,
+            feeToken,
+            [PAYER_PK, OTHER_PK, 0xC0C0]
+        );
     }
 
     function targetContracts() public view returns (address[] memory targets) {

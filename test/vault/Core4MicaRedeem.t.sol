@@ -239,10 +239,7 @@ contract Core4MicaRedeemTest is Core4MicaTestBase {
         GuaranteeV2 memory g = _v2(ETH, 1 ether, 1, TS);
         bytes memory cert = _envelopeV2(g);
         BLS.G2Point memory sig = _bls(cert);
-        bytes memory payerSig = _sign(
-            PAYER_PK,
-            _digest(GuaranteeRequest.hashV2(g), block.chainid + 1, address(vault))
-        );
+        bytes memory payerSig = _sign(PAYER_PK, _digest(GuaranteeRequest.hashV2(g), block.chainid + 1, address(vault)));
         vm.expectRevert(abi.encodeWithSelector(ICore4Mica.Core4MicaInvalidPayerSignature.selector, payer));
         vault.redeem(cert, sig, payerSig);
     }
@@ -480,10 +477,7 @@ contract Core4MicaRedeemTest is Core4MicaTestBase {
         GuaranteeV2 memory second = _v2(ETH, 1 ether, 2, TS);
         second.recipient = address(attacker);
         bytes memory cert2 = _envelopeV2(second);
-        attacker.arm(
-            address(vault),
-            abi.encodeCall(vault.redeem, (cert2, _bls(cert2), _payerSigV2(second)))
-        );
+        attacker.arm(address(vault), abi.encodeCall(vault.redeem, (cert2, _bls(cert2), _payerSigV2(second))));
         _redeem(first);
         _assertReentryBlocked(attacker);
         vm.assertEq(address(attacker).balance, 1 ether, "paid once");

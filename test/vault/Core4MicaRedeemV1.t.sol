@@ -84,19 +84,13 @@ contract Core4MicaRedeemV1Test is Core4MicaTestBase {
 
     function test_redeem_v1RevertsWhenTheCycleWasNotMissed() external {
         Guarantee memory g = _v1(ETH, 1 ether, 1, TS);
-        _expectRedeemRevert(
-            g,
-            abi.encodeWithSelector(ICore4Mica.Core4MicaV1FallbackNotOpen.selector, uint256(0), ETH)
-        );
+        _expectRedeemRevert(g, abi.encodeWithSelector(ICore4Mica.Core4MicaV1FallbackNotOpen.selector, uint256(0), ETH));
     }
 
     function test_redeem_v1RevertsWhenAnotherAssetMissed() external {
         Guarantee memory g = _v1(ETH, 1 ether, 1, TS);
         house.setV1FallbackOpensAt(0, address(token), OPENS_AT);
-        _expectRedeemRevert(
-            g,
-            abi.encodeWithSelector(ICore4Mica.Core4MicaV1FallbackNotOpen.selector, uint256(0), ETH)
-        );
+        _expectRedeemRevert(g, abi.encodeWithSelector(ICore4Mica.Core4MicaV1FallbackNotOpen.selector, uint256(0), ETH));
     }
 
     function test_redeem_v1RevertsBeforeTheFallbackOpens() external {
