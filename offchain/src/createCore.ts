@@ -1,8 +1,12 @@
 import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
-import type { Hex } from "viem";
+import { createPublicClient, http, type Hex, type PublicClient } from "viem";
 
+import { startBackgroundJobs, type BackgroundJobs } from "./adapters/chain/backgroundJobs.ts";
+import { ChainUnavailableError } from "./adapters/chain/chainActions.ts";
 import { createErc1271Verifier } from "./adapters/chain/erc1271.ts";
+import { readGuaranteeExpiry, readValidationStatus } from "./adapters/chain/vaultReads.ts";
+import { createLifecycleRepository } from "./adapters/db/lifecycleRepository.ts";
 import { getBalances } from "./adapters/db/balanceRepository.ts";
 import type { Database } from "./adapters/db/database.ts";
 import { createGuaranteeRepository } from "./adapters/db/guaranteeRepository.ts";
@@ -16,6 +20,7 @@ import { SiweError, verifySiweSignIn } from "./core/auth/verifySiweSignIn.ts";
 import { g1ToEip2537, g2ToEip2537, loadBlsBackend, type BlsBackend } from "./core/bls/index.ts";
 import { guaranteeDomain } from "./core/guaranteeDomain.ts";
 import { createIssuance, type IssueGuarantee } from "./core/issuance/issueGuarantee.ts";
+import { createLifecycle, type Lifecycle } from "./core/lifecycle/createLifecycle.ts";
 import type { IsValidSignature } from "./core/issuance/verifyPayerSignature.ts";
 
 export interface CoreDeps {
@@ -26,6 +31,8 @@ export interface CoreDeps {
   isValidSignature?: IsValidSignature;
   logger?: Logger;
   bls?: BlsBackend;
+  /** A chain client (tests: Hardhat's); otherwise one is built from config.rpcUrl when set. */
+  chainClient?: PublicClient;
 }
 
 export interface Core {
@@ -34,6 +41,10 @@ export interface Core {
   app: FastifyInstance;
   issue: IssueGuarantee;
   bls: BlsBackend;
+  /** Dispute, cancel, V2 promotion and expiry (issue #4 item 5). */
+  lifecycle: Lifecycle;
+  /** Starts the chain follower and lifecycle jobs (needs a chain client and config.sync); stopped by close(). */
+  startBackground(): BackgroundJobs;
   /** The operator's 48-byte compressed G1 public key. */
   blsPublicKey: Hex;
   /** Starts listening; returns the base URL. */
@@ -86,11 +97,28 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       now,
     });
 
+    const chainClient =
+      deps.chainClient ?? (config.rpcUrl ? createPublicClient({ transport: http(config.rpcUrl) }) : undefined);
+    const lifecycle = createLifecycle({
+      store: createLifecycleRepository(db),
+      domain: { chainId: config.chainId, core4Mica: config.core4Mica },
+      isValidSignature,
+      readValidationStatus: async (registry, hash) =>
+        chainClient ? readValidationStatus(chainClient, registry, hash) : undefined,
+      readGuaranteeExpiry: async () => {
+        if (!chainClient) throw new ChainUnavailableError("no chain client: set FOURMICA_RPC_URL");
+        return readGuaranteeExpiry(chainClient, config.core4Mica);
+      },
+      now,
+    });
+    let background: BackgroundJobs | undefined;
+
     const metrics = createMetrics();
     const app = buildHttpServer({
       logger,
       metrics,
       issue,
+      lifecycle,
       getGuarantee: (id) => guarantees.get(id),
       listByRecipient: guarantees.listByRecipient,
       listByUser: guarantees.listByUser,
@@ -135,12 +163,33 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       app,
       issue,
       bls,
+      lifecycle,
+      startBackground() {
+        if (!chainClient || !config.sync) throw new ChainUnavailableError("background jobs need FOURMICA_RPC_URL");
+        const sync = config.sync;
+        background ??= startBackgroundJobs(
+          {
+            client: chainClient,
+            db,
+            chainId: config.chainId,
+            core4Mica: config.core4Mica,
+            clearingHouse: config.clearingHouse,
+            startBlock: sync.startBlock,
+            confirmations: sync.confirmations,
+            chunkSize: sync.chunkSize,
+          },
+          lifecycle,
+          { intervalMs: sync.intervalMs, logger },
+        );
+        return background;
+      },
       blsPublicKey,
       async listen(port = config.httpPort, host = config.httpHost) {
         return app.listen({ port, host });
       },
       close() {
         closed ??= (async () => {
+          await background?.stop();
           await app.close();
           if (ownsDb) await db.close();
         })();

@@ -1,0 +1,84 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+import { toFunctionSelector, zeroAddress } from "viem";
+
+import { loadBlsBackend } from "../../offchain/src/core/bls/index.ts";
+import { g1ToEip2537 } from "../../offchain/src/core/bls/index.ts";
+import { guaranteeDomain } from "../../offchain/src/core/guaranteeDomain.ts";
+import { DEFAULT_SCHEDULE, deployStack, Roles } from "../../scripts/lib/deployStack.ts";
+import { DEV_BLS_SECRET_KEY } from "../../scripts/lib/devKeys.ts";
+
+async function deployFixture() {
+  const connection = await network.create();
+  const { viem } = connection;
+  const [deployer, operator, outsider] = await viem.getWalletClients();
+  const bls = await loadBlsBackend("auto");
+  const stack = await deployStack(viem, {
+    blsPublicKey: bls.publicKey(DEV_BLS_SECRET_KEY),
+    operator: operator!.account.address,
+  });
+  const manager = await viem.getContractAt("AccessManager", stack.contracts.AccessManager);
+  const vault = await viem.getContractAt("Core4Mica", stack.core4Mica);
+  const clearingHouse = await viem.getContractAt("ClearingHouse", stack.clearingHouse);
+  return {
+    connection,
+    viem,
+    stack,
+    manager,
+    vault,
+    clearingHouse,
+    deployer: deployer!,
+    operator: operator!,
+    outsider: outsider!,
+    bls,
+  };
+}
+
+describe("deployStack", function () {
+  it("configures version 1 with the operator key and version 2 with the ERC-8004 decoder", async function () {
+    const { stack, vault, bls } = await deployFixture();
+    const key = g1ToEip2537(bls.publicKey(DEV_BLS_SECRET_KEY));
+    const v1 = await vault.read.versionConfig([1n]);
+    const v2 = await vault.read.versionConfig([2n]);
+    expect(v1.enabled).to.equal(true);
+    expect(v1.decoder).to.equal(zeroAddress);
+    expect(v1.key).to.deep.equal(key);
+    expect(v1.domain).to.equal(guaranteeDomain(1n, BigInt(stack.chainId), stack.core4Mica));
+    expect(v2.enabled).to.equal(true);
+    expect(v2.decoder.toLowerCase()).to.equal(stack.contracts.ValidationRegistryGuaranteeDecoder.toLowerCase());
+    expect(v2.domain).to.equal(guaranteeDomain(2n, BigInt(stack.chainId), stack.core4Mica));
+  });
+
+  it("hooks the ClearingHouse into the vault and the vault into the ClearingHouse", async function () {
+    const { stack, vault, clearingHouse } = await deployFixture();
+    expect((await vault.read.clearingHouse()).toLowerCase()).to.equal(stack.clearingHouse.toLowerCase());
+    expect((await clearingHouse.read.vault()).toLowerCase()).to.equal(stack.core4Mica.toLowerCase());
+  });
+
+  it("starts the cycle schedule at a cycle boundary with the seeds' defaults", async function () {
+    const { stack } = await deployFixture();
+    expect(stack.cycleSchedule.genesis % DEFAULT_SCHEDULE.cycleLength).to.equal(0);
+    expect(stack.cycleSchedule.cycleLength).to.equal(86_400);
+    expect(stack.tokens.map((t) => t.decimals)).to.deep.equal([6, 18]);
+    expect(BigInt(stack.startBlock) < BigInt(stack.blockNumber)).to.equal(true);
+  });
+
+  it("lets only the operator commit, only the guardian pause and only governance configure", async function () {
+    const { manager, stack, operator, deployer, outsider } = await deployFixture();
+    const commit = toFunctionSelector(
+      "commitCycle(uint256,address,bytes32,uint256,uint256,uint32,uint32,bytes32,bytes32[])",
+    );
+    const canCall = async (who: `0x${string}`, target: `0x${string}`, selector: `0x${string}`) =>
+      (await manager.read.canCall([who, target, selector]))[0];
+    expect(await manager.read.getTargetFunctionRole([stack.clearingHouse, commit])).to.equal(Roles.OPERATOR);
+    expect(await canCall(operator.account.address, stack.clearingHouse, commit)).to.equal(true);
+    expect(await canCall(outsider.account.address, stack.clearingHouse, commit)).to.equal(false);
+    const pause = toFunctionSelector("pause()");
+    expect(await manager.read.getTargetFunctionRole([stack.core4Mica, pause])).to.equal(Roles.GUARDIAN);
+    expect(await canCall(deployer.account.address, stack.core4Mica, pause)).to.equal(true);
+    expect(await canCall(outsider.account.address, stack.core4Mica, pause)).to.equal(false);
+    const setCh = toFunctionSelector("setClearingHouse(address)");
+    expect(await manager.read.getTargetFunctionRole([stack.core4Mica, setCh])).to.equal(Roles.GOVERNANCE);
+    expect(await canCall(operator.account.address, stack.core4Mica, setCh)).to.equal(false);
+  });
+});
