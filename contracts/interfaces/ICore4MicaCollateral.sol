@@ -12,7 +12,7 @@ interface ICore4MicaCollateral {
 
     /// @notice `asset` is not accepted for new deposits (it was never allowlisted, or was disallowed).
     error Core4MicaAssetNotAllowed(address asset);
-    /// @notice `asset` cannot be allowlisted: it is ETH (always accepted) or an address without code.
+    /// @notice `asset` cannot be (dis)allowed: it is ETH (always accepted), or it has no code and is being allowed.
     error Core4MicaInvalidAsset(address asset);
     /// @notice `depositFor` was given the zero address as payer.
     error Core4MicaInvalidPayer(address payer);
