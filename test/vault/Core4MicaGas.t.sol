@@ -13,8 +13,9 @@ import {Core4MicaTestBase} from "./Core4MicaTestBase.sol";
 
 /// @dev One representative call per test. `npx hardhat test solidity test/vault/Core4MicaGas.t.sol -vvv` prints the
 ///      gas of each measured call (gasleft() around it, so execution only: no 21k intrinsic, no calldata);
-///      `--gas-stats` gives transaction-level figures. Each test checks its call against a ceiling a little above
-///      today's figure, so a regression fails while noise does not.
+///      `--gas-stats` gives transaction-level figures (and runs each call as its own transaction, so the measured
+///      figure then includes the 21k intrinsic gas). Each ceiling sits a little above the transaction-level figure,
+///      so the tests pass in both modes and a regression fails.
 contract Core4MicaGasTest is Core4MicaTestBase {
     uint64 internal constant TS = T0 + 1 hours;
     address internal constant VALIDATOR = address(0xBA11);
@@ -51,21 +52,21 @@ contract Core4MicaGasTest is Core4MicaTestBase {
         vm.prank(other);
         uint256 before = gasleft();
         vault.deposit{value: 1 ether}(ETH, 1 ether);
-        _ceiling(before, 45_000);
+        _ceiling(before, 65_000);
     }
 
     function test_gas_depositErc20() external {
         vm.prank(other);
         uint256 before = gasleft();
         vault.deposit(address(token), 100e6);
-        _ceiling(before, 65_000);
+        _ceiling(before, 85_000);
     }
 
     function test_gas_requestWithdrawal() external {
         vm.prank(payer);
         uint256 before = gasleft();
         vault.requestWithdrawal(ETH, 1 ether);
-        _ceiling(before, 40_000);
+        _ceiling(before, 60_000);
     }
 
     function test_gas_finalizeWithdrawal() external {
@@ -87,7 +88,7 @@ contract Core4MicaGasTest is Core4MicaTestBase {
         bytes memory payerSig = _payerSigV1(g);
         uint256 before = gasleft();
         vault.redeem(cert, sig, payerSig);
-        _ceiling(before, 260_000);
+        _ceiling(before, 290_000);
     }
 
     function test_gas_redeemV2() external {
@@ -107,7 +108,7 @@ contract Core4MicaGasTest is Core4MicaTestBase {
         bytes memory payerSig = _payerSigV2(g);
         uint256 before = gasleft();
         vault.redeem(cert, sig, payerSig);
-        _ceiling(before, 275_000);
+        _ceiling(before, 315_000);
     }
 
     function _ceiling(uint256 before, uint256 ceiling) private view {
