@@ -136,10 +136,12 @@ abstract contract Core4MicaCollateral is ICore4MicaCollateral, AccessManaged, Pa
     }
 
     /// @inheritdoc ICore4MicaCollateral
-    function setTimings(uint64 remunerationGrace_, uint64 guaranteeExpiry_, uint64 withdrawalDelay_, uint64 syncDelay_)
-        external
-        restricted
-    {
+    function setTimings(
+        uint64 remunerationGrace_,
+        uint64 guaranteeExpiry_,
+        uint64 withdrawalDelay_,
+        uint64 syncDelay_
+    ) external restricted {
         _setTimings(remunerationGrace_, guaranteeExpiry_, withdrawalDelay_, syncDelay_);
     }
 

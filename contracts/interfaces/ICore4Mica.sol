@@ -90,8 +90,13 @@ interface ICore4Mica is ICore4MicaCollateral, ICore4MicaSettlement {
     /// @dev Version 0 is refused; version 1 must have `decoder == address(0)`; an enabled version 2+ needs a decoder
     ///      with code; an enabled version needs a non-zero `domain` and a valid `key` (`BLS.isValidPublicKey`).
     ///      A disabled version is stored as given.
-    function configureVersion(uint64 version, BLS.G1Point calldata key, bytes32 domain, address decoder, bool enabled)
-        external;
+    function configureVersion(
+        uint64 version,
+        BLS.G1Point calldata key,
+        bytes32 domain,
+        address decoder,
+        bool enabled
+    ) external;
 
     /// @notice Sets the ClearingHouse (restricted): the only caller of the {ICore4MicaSettlement} functions and the
     ///         oracle of the V1 liveness fallback. Must be a contract.
@@ -111,18 +116,20 @@ interface ICore4Mica is ICore4MicaCollateral, ICore4MicaSettlement {
     /// @param signature The operator's BLS signature (G2) over `certificate`.
     /// @param payerSignature The payer's signature over {payerRequestDigest} of the request struct hash.
     /// @return guaranteeId The id now consumed.
-    function redeem(bytes calldata certificate, BLS.G2Point calldata signature, bytes calldata payerSignature)
-        external
-        returns (bytes32 guaranteeId);
+    function redeem(
+        bytes calldata certificate,
+        BLS.G2Point calldata signature,
+        bytes calldata payerSignature
+    ) external returns (bytes32 guaranteeId);
 
     // ---------------------------------------------------------------- views
 
     /// @notice Verifies a certificate's BLS signature, decodes it and checks its domain; no timing, payer signature
     ///         or registry check. For recipients and tooling.
-    function verifyCertificate(bytes calldata certificate, BLS.G2Point calldata signature)
-        external
-        view
-        returns (Guarantee memory guarantee);
+    function verifyCertificate(
+        bytes calldata certificate,
+        BLS.G2Point calldata signature
+    ) external view returns (Guarantee memory guarantee);
 
     /// @notice The configuration of guarantee `version` (zeros if never configured).
     function versionConfig(uint64 version) external view returns (VersionConfig memory);

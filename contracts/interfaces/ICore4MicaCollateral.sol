@@ -12,7 +12,7 @@ interface ICore4MicaCollateral {
 
     /// @notice `asset` is not accepted for new deposits (it was never allowlisted, or was disallowed).
     error Core4MicaAssetNotAllowed(address asset);
-    /// @notice `asset` cannot be allowlisted: it is ETH (always accepted) or an address without code.
+    /// @notice `asset` cannot be (dis)allowed: it is ETH (always accepted), or it has no code and is being allowed.
     error Core4MicaInvalidAsset(address asset);
     /// @notice `depositFor` was given the zero address as payer.
     error Core4MicaInvalidPayer(address payer);
@@ -91,8 +91,12 @@ interface ICore4MicaCollateral {
 
     /// @notice Sets all four timings at once (restricted), in seconds, checking the invariants of protocol.md §7:
     ///         `0 < grace < expiry`, `syncDelay > 0`, `syncDelay + expiry < withdrawalDelay`.
-    function setTimings(uint64 remunerationGrace, uint64 guaranteeExpiry, uint64 withdrawalDelay, uint64 syncDelay)
-        external;
+    function setTimings(
+        uint64 remunerationGrace,
+        uint64 guaranteeExpiry,
+        uint64 withdrawalDelay,
+        uint64 syncDelay
+    ) external;
 
     /// @notice Stops new deposits (restricted). Never stops redemptions, withdrawals or ClearingHouse calls.
     function pause() external;

@@ -167,9 +167,7 @@ contract Core4MicaDepositTest is Core4MicaTestBase {
         token.mint(payer, 1);
         vm.startPrank(payer);
         token.approve(address(vault), 1);
-        vm.expectRevert(
-            abi.encodeWithSelector(ICore4MicaCollateral.Core4MicaAssetNotAllowed.selector, address(token))
-        );
+        vm.expectRevert(abi.encodeWithSelector(ICore4MicaCollateral.Core4MicaAssetNotAllowed.selector, address(token)));
         vault.deposit(address(token), 1);
 
         vm.warp(T0 + WITHDRAWAL_DELAY);

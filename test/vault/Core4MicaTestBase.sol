@@ -128,7 +128,12 @@ abstract contract Core4MicaTestBase {
     }
 
     /// @dev A V1 guarantee from `payer` to RECIPIENT stamped `timestamp`, in the cycle that contains it.
-    function _v1(address asset, uint256 amount, uint256 reqId, uint64 timestamp) internal view returns (Guarantee memory) {
+    function _v1(
+        address asset,
+        uint256 amount,
+        uint256 reqId,
+        uint64 timestamp
+    ) internal view returns (Guarantee memory) {
         return
             Guarantee({
                 domain: _v1Domain(),
@@ -143,7 +148,12 @@ abstract contract Core4MicaTestBase {
             });
     }
 
-    function _v2(address asset, uint256 amount, uint256 reqId, uint64 timestamp) internal view returns (GuaranteeV2 memory g) {
+    function _v2(
+        address asset,
+        uint256 amount,
+        uint256 reqId,
+        uint64 timestamp
+    ) internal view returns (GuaranteeV2 memory g) {
         g.domain = _v2Domain();
         g.cycleId = (timestamp - T0) / CYCLE_LENGTH;
         g.version = 2;

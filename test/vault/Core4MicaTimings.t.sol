@@ -73,10 +73,11 @@ contract Core4MicaTimingsTest is Core4MicaTestBase {
         uint64 withdrawalDelay,
         uint64 syncDelay
     ) external {
-        bool valid = grace > 0 &&
-            grace < expiry &&
-            syncDelay > 0 &&
-            uint256(syncDelay) + uint256(expiry) < uint256(withdrawalDelay);
+        bool valid =
+            grace > 0 &&
+                grace < expiry &&
+                syncDelay > 0 &&
+                uint256(syncDelay) + uint256(expiry) < uint256(withdrawalDelay);
         vm.prank(GOVERNOR);
         if (!valid) {
             vm.expectRevert(

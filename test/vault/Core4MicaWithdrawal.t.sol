@@ -97,9 +97,7 @@ contract Core4MicaWithdrawalTest is Core4MicaTestBase {
 
     function test_cancelWithdrawal_revertsWithoutRequest() external {
         vm.prank(payer);
-        vm.expectRevert(
-            abi.encodeWithSelector(ICore4MicaCollateral.Core4MicaNoWithdrawalRequest.selector, payer, ETH)
-        );
+        vm.expectRevert(abi.encodeWithSelector(ICore4MicaCollateral.Core4MicaNoWithdrawalRequest.selector, payer, ETH));
         vault.cancelWithdrawal(ETH);
     }
 
@@ -148,9 +146,7 @@ contract Core4MicaWithdrawalTest is Core4MicaTestBase {
 
     function test_finalizeWithdrawal_revertsWithoutRequest() external {
         vm.prank(payer);
-        vm.expectRevert(
-            abi.encodeWithSelector(ICore4MicaCollateral.Core4MicaNoWithdrawalRequest.selector, payer, ETH)
-        );
+        vm.expectRevert(abi.encodeWithSelector(ICore4MicaCollateral.Core4MicaNoWithdrawalRequest.selector, payer, ETH));
         vault.finalizeWithdrawal(ETH);
     }
 
@@ -159,9 +155,7 @@ contract Core4MicaWithdrawalTest is Core4MicaTestBase {
         vault.requestWithdrawal(ETH, 1 ether);
         vault.cancelWithdrawal(ETH);
         vm.warp(T0 + WITHDRAWAL_DELAY);
-        vm.expectRevert(
-            abi.encodeWithSelector(ICore4MicaCollateral.Core4MicaNoWithdrawalRequest.selector, payer, ETH)
-        );
+        vm.expectRevert(abi.encodeWithSelector(ICore4MicaCollateral.Core4MicaNoWithdrawalRequest.selector, payer, ETH));
         vault.finalizeWithdrawal(ETH);
         vm.stopPrank();
     }
@@ -171,9 +165,7 @@ contract Core4MicaWithdrawalTest is Core4MicaTestBase {
         vault.requestWithdrawal(ETH, 1 ether);
         vm.warp(T0 + WITHDRAWAL_DELAY);
         vault.finalizeWithdrawal(ETH);
-        vm.expectRevert(
-            abi.encodeWithSelector(ICore4MicaCollateral.Core4MicaNoWithdrawalRequest.selector, payer, ETH)
-        );
+        vm.expectRevert(abi.encodeWithSelector(ICore4MicaCollateral.Core4MicaNoWithdrawalRequest.selector, payer, ETH));
         vault.finalizeWithdrawal(ETH);
         vm.stopPrank();
         vm.assertEq(payer.balance, 1 ether, "paid once");
@@ -185,11 +177,7 @@ contract Core4MicaWithdrawalTest is Core4MicaTestBase {
         refusing.depositAndRequest(1 ether);
         vm.warp(T0 + WITHDRAWAL_DELAY);
         vm.expectRevert(
-            abi.encodeWithSelector(
-                ICore4MicaCollateral.Core4MicaEthTransferFailed.selector,
-                address(refusing),
-                1 ether
-            )
+            abi.encodeWithSelector(ICore4MicaCollateral.Core4MicaEthTransferFailed.selector, address(refusing), 1 ether)
         );
         refusing.finalize();
         vm.assertEq(vault.collateral(address(refusing), ETH), 1 ether, "collateral kept");
