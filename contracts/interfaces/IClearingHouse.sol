@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+import {IClearingHouseSchedule} from "./IClearingHouseSchedule.sol";
+
+/// @title IClearingHouse
+/// @notice Per (cycle, asset) Merkle commits of net positions, net-debit payment, net-credit claims (in full when
+///         the cycle is funded, pro rata once every debtor is resolved), default coverage pulled from the debtor's
+///         vault collateral, and finalization that never waits for creditors (docs/protocol.md §6).
+/// @dev Leaves are {NettingLeaf.hash} with `chainId = block.chainid` and `clearingHouse = address(this)`.
+///      Asset `address(0)` is ETH. Pause stops {commitCycle} only.
+interface IClearingHouse is IClearingHouseSchedule {
+    /// @notice One debtor to mark defaulted: its net debit and the Merkle proof of its leaf.
+    struct DefaultClaim {
+        address debtor;
+        uint256 amount;
+        bytes32[] proof;
+    }
+
+    /// @notice The state of a (cycle, asset).
+    struct CycleState {
+        bool committed;
+        bool finalized;
+        uint32 debtorCount;
+        /// @dev Debtors that paid or were marked defaulted.
+        uint32 resolvedDebtors;
+        bytes32 root;
+        /// @dev Total net debit, equal to the total net credit.
+        uint256 totalNet;
+        uint256 paidIn;
+        /// @dev What defaults pulled from debtors' collateral.
+        uint256 covered;
+        uint256 claimedOut;
+        uint256 paymentDeadline;
+        uint256 finalityDeadline;
+    }
+
+    /// @notice The state of a participant in a (cycle, asset).
+    struct ParticipantState {
+        bool paid;
+        bool defaulted;
+        bool claimed;
+    }
+
+    /// @notice The vault address is zero.
+    error ClearingHouseInvalidVault(address vault);
+    /// @notice `commitCycle` called at `timestamp`, outside the cycle's window `[opensAt, closesAt]`.
+    error ClearingHouseOutsideCommitWindow(uint256 cycleId, uint256 timestamp, uint256 opensAt, uint256 closesAt);
+    /// @notice The (cycle, asset) is already committed.
+    error ClearingHouseCycleAlreadyCommitted(uint256 cycleId, address asset);
+    /// @notice Total net debit and total net credit differ.
+    error ClearingHouseUnbalancedTotals(uint256 totalNetDebit, uint256 totalNetCredit);
+    /// @notice Counts inconsistent with the total: it must be zero exactly when both counts are zero.
+    error ClearingHouseInconsistentCounts(uint256 totalNet, uint32 debtorCount, uint32 creditorCount);
+    /// @notice The root must be non-zero for a non-empty commit and zero for an empty one.
+    error ClearingHouseInvalidRoot(bytes32 root, uint256 totalNet);
+    /// @notice The (cycle, asset) has no commit.
+    error ClearingHouseCycleNotCommitted(uint256 cycleId, address asset);
+    /// @notice The payment deadline has passed.
+    error ClearingHousePaymentWindowClosed(uint256 cycleId, address asset, uint256 paymentDeadline);
+    /// @notice Defaults can be marked only after the payment deadline.
+    error ClearingHousePaymentWindowOpen(uint256 cycleId, address asset, uint256 paymentDeadline);
+    /// @notice The debtor already paid or was marked defaulted.
+    error ClearingHouseDebtorAlreadyResolved(uint256 cycleId, address asset, address debtor);
+    /// @notice The creditor already claimed.
+    error ClearingHouseCreditAlreadyClaimed(uint256 cycleId, address asset, address creditor);
+    /// @notice The leaf (participant, role, amount) is not in the (cycle, asset)'s tree.
+    error ClearingHouseInvalidProof(uint256 cycleId, address asset, address participant, uint8 role, uint256 amount);
+    /// @notice The payment received differs from the net debit (ETH value, or ERC-20 balance change).
+    error ClearingHouseIncorrectPayment(uint256 expected, uint256 received);
+    /// @notice ETH sent where none is expected (an ERC-20 payment, or not from the vault).
+    error ClearingHouseUnexpectedEther(address sender, uint256 value);
+    /// @notice `markDefaulted` with an empty list.
+    error ClearingHouseNoDefaultClaims(uint256 cycleId, address asset);
+    /// @notice The vault reported seizing `reported` of `requested` but the ClearingHouse received `received`.
+    error ClearingHouseSeizureMismatch(address debtor, uint256 requested, uint256 reported, uint256 received);
+    /// @notice The cycle is short (`funded < totalNet`) and some debtor is still unresolved: claims wait.
+    error ClearingHouseCycleNotFunded(uint256 cycleId, address asset, uint256 funded, uint256 totalNet);
+    /// @notice The payout exceeds what the cycle still holds (a tree inconsistent with its totals).
+    error ClearingHouseInsufficientCycleFunds(uint256 cycleId, address asset, uint256 payout, uint256 available);
+    /// @notice Sending ETH to `to` failed.
+    error ClearingHouseEtherTransferFailed(address to, uint256 amount);
+    /// @notice The finality deadline has not passed.
+    error ClearingHouseFinalityPending(uint256 cycleId, address asset, uint256 finalityDeadline);
+    /// @notice Some debtors neither paid nor were marked defaulted.
+    error ClearingHouseDebtorsUnresolved(uint256 cycleId, address asset, uint32 resolved, uint32 debtorCount);
+    /// @notice The (cycle, asset) is already finalized.
+    error ClearingHouseCycleAlreadyFinalized(uint256 cycleId, address asset);
+
+    /// @notice The net positions of (`cycleId`, `asset`) were committed.
+    /// @param batchHash The hash of the netted guarantees (docs/protocol.md §6), for audit.
+    /// @param v2GuaranteeCount How many V2 guarantee ids the commit marked consumed in the vault.
+    event CycleCommitted(
+        uint256 indexed cycleId,
+        address indexed asset,
+        bytes32 root,
+        uint256 totalNet,
+        uint32 debtorCount,
+        uint32 creditorCount,
+        bytes32 batchHash,
+        uint256 v2GuaranteeCount
+    );
+    /// @notice `debtor`'s net debit was paid in full by `payer`.
+    event NetDebitPaid(
+        uint256 indexed cycleId,
+        address indexed asset,
+        address indexed debtor,
+        address payer,
+        uint256 amount
+    );
+    /// @notice `debtor` did not pay by the payment deadline; `covered` was pulled from its collateral.
+    event DebtorDefaulted(
+        uint256 indexed cycleId,
+        address indexed asset,
+        address indexed debtor,
+        uint256 netDebit,
+        uint256 covered,
+        uint256 shortfall
+    );
+    /// @notice `creditor` was paid `paid` of its net credit `netCredit` (less only when the cycle is short).
+    event NetCreditClaimed(
+        uint256 indexed cycleId,
+        address indexed asset,
+        address indexed creditor,
+        uint256 netCredit,
+        uint256 paid
+    );
+    /// @notice Every debtor is resolved and the finality deadline passed.
+    event CycleFinalized(uint256 indexed cycleId, address indexed asset, uint256 paidIn, uint256 covered);
+
+    /// @notice Commits the net positions of (`cycleId`, `asset`). Restricted (OPERATOR); not while paused.
+    /// @dev Only inside `[resolutionCutoff, commitDeadline]` of the cycle, once per (cycle, asset). The totals must
+    ///      be equal, and zero exactly when both counts are zero; the root non-zero exactly when the commit is not
+    ///      empty. Marks `v2GuaranteeIds` consumed in the vault, which reverts if any was already consumed.
+    function commitCycle(
+        uint256 cycleId,
+        address asset,
+        bytes32 root,
+        uint256 totalNetDebit,
+        uint256 totalNetCredit,
+        uint32 debtorCount,
+        uint32 creditorCount,
+        bytes32 batchHash,
+        bytes32[] calldata v2GuaranteeIds
+    ) external;
+
+    /// @notice Pays `debtor`'s net debit `amount` in full. Anyone may pay for the debtor, until the payment
+    ///         deadline, once. ETH: `msg.value == amount`. ERC-20: no value, and exactly `amount` pulled from the
+    ///         caller (fee-on-transfer tokens are refused).
+    function payNetDebit(
+        uint256 cycleId,
+        address asset,
+        address debtor,
+        uint256 amount,
+        bytes32[] calldata proof
+    ) external payable;
+
+    /// @notice Marks unpaid debtors defaulted after the payment deadline and pulls `min(netDebit, collateral)`
+    ///         of each from the vault into the cycle. Anyone; any number of debtors per call and per cycle.
+    function markDefaulted(uint256 cycleId, address asset, DefaultClaim[] calldata claims) external;
+
+    /// @notice Pays `creditor` (whoever calls): in full once the cycle is funded (`paidIn + covered >= totalNet`);
+    ///         otherwise, once every debtor is resolved, `amount * (paidIn + covered) / totalNet` rounded down.
+    ///         Once per creditor.
+    /// @return paid What was sent to the creditor.
+    function claimNetCredit(
+        uint256 cycleId,
+        address asset,
+        address creditor,
+        uint256 amount,
+        bytes32[] calldata proof
+    ) external returns (uint256 paid);
+
+    /// @notice Finalizes (`cycleId`, `asset`) after its finality deadline once every debtor is resolved. Anyone.
+    ///         Never waits for creditors: they can still claim afterwards.
+    function finalizeCycle(uint256 cycleId, address asset) external;
+
+    /// @notice Pauses commits. Restricted (GUARDIAN).
+    function pause() external;
+
+    /// @notice Unpauses commits. Restricted (GOVERNANCE).
+    function unpause() external;
+
+    /// @notice The vault that consumes netted guarantee ids and covers defaults.
+    function vault() external view returns (address);
+
+    /// @notice The state of (`cycleId`, `asset`).
+    function getCycle(uint256 cycleId, address asset) external view returns (CycleState memory);
+
+    /// @notice The state of `participant` in (`cycleId`, `asset`).
+    function getParticipant(
+        uint256 cycleId,
+        address asset,
+        address participant
+    ) external view returns (ParticipantState memory);
+
+    /// @notice The leaf of a net position in this ClearingHouse on this chain (see {NettingLeaf}).
+    function leafOf(
+        uint256 cycleId,
+        address asset,
+        address participant,
+        uint8 role,
+        uint256 amount
+    ) external view returns (bytes32);
+}

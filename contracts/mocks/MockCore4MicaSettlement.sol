@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+
+import {ICore4MicaSettlement} from "../interfaces/ICore4MicaSettlement.sol";
+
+/// @title MockCore4MicaSettlement
+/// @notice A stand-in for the vault's settlement side in ClearingHouse tests: collateral per (user, asset), a
+///         consumed-id set, and seizure of `min(amount, collateral)` sent to the caller. No access control.
+contract MockCore4MicaSettlement is ICore4MicaSettlement {
+    using SafeERC20 for IERC20;
+
+    /// @notice Same name and argument as the vault's error, so tests read the same.
+    error Core4MicaGuaranteeAlreadyConsumed(bytes32 guaranteeId);
+    /// @notice ETH value differs from the deposit amount.
+    error MockVaultIncorrectDeposit(uint256 expected, uint256 received);
+    /// @notice Sending ETH to the caller failed.
+    error MockVaultEtherTransferFailed(address to, uint256 amount);
+
+    /// @notice Collateral was added.
+    event MockDeposited(address indexed user, address indexed asset, uint256 amount);
+    /// @notice Collateral was seized for the caller.
+    event MockSeized(address indexed user, address indexed asset, uint256 requested, uint256 seized);
+
+    mapping(address user => mapping(address asset => uint256)) public collateral;
+    mapping(bytes32 guaranteeId => bool) private _consumed;
+
+    /// @notice Adds `amount` of `asset` collateral for `user`: ETH as value, an ERC-20 pulled from the caller.
+    function deposit(address user, address asset, uint256 amount) external payable {
+        if (asset == address(0)) {
+            if (msg.value != amount) revert MockVaultIncorrectDeposit(amount, msg.value);
+        } else {
+            IERC20(asset).safeTransferFrom(msg.sender, address(this), amount);
+        }
+        collateral[user][asset] += amount;
+        emit MockDeposited(user, asset, amount);
+    }
+
+    /// @notice Marks one id consumed as a direct redemption would; reverts on a repeat.
+    function redeem(bytes32 guaranteeId) external {
+        _consume(guaranteeId);
+    }
+
+    /// @inheritdoc ICore4MicaSettlement
+    function consumeGuarantees(bytes32[] calldata guaranteeIds) external {
+        for (uint256 i = 0; i < guaranteeIds.length; ++i) _consume(guaranteeIds[i]);
+    }
+
+    /// @inheritdoc ICore4MicaSettlement
+    function seizeCollateral(address user, address asset, uint256 amount) external returns (uint256 seized) {
+        uint256 balance = collateral[user][asset];
+        seized = amount < balance ? amount : balance;
+        collateral[user][asset] = balance - seized;
+        emit MockSeized(user, asset, amount, seized);
+        if (seized == 0) return 0;
+        if (asset == address(0)) {
+            (bool ok, ) = msg.sender.call{value: seized}("");
+            if (!ok) revert MockVaultEtherTransferFailed(msg.sender, seized);
+        } else {
+            IERC20(asset).safeTransfer(msg.sender, seized);
+        }
+    }
+
+    /// @inheritdoc ICore4MicaSettlement
+    function isConsumed(bytes32 guaranteeId) external view returns (bool) {
+        return _consumed[guaranteeId];
+    }
+
+    function _consume(bytes32 guaranteeId) private {
+        if (_consumed[guaranteeId]) revert Core4MicaGuaranteeAlreadyConsumed(guaranteeId);
+        _consumed[guaranteeId] = true;
+    }
+}
