@@ -10,6 +10,8 @@ export const SchedulerCode = {
   UNEXPECTED_CYCLE_STATE: "SCHEDULER_UNEXPECTED_CYCLE_STATE",
   /** A transaction was mined but reverted. */
   TX_REVERTED: "SCHEDULER_TX_REVERTED",
+  /** Some (cycle, asset) steps of a tick failed; the others completed. The next tick resumes them. */
+  TICK_FAILED: "SCHEDULER_TICK_FAILED",
   /** No cycle row for the (cycle, asset) asked for. */
   CYCLE_NOT_FOUND: "CYCLE_NOT_FOUND",
   /** The participant has no position in the (cycle, asset). */
