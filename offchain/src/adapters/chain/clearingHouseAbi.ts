@@ -14,6 +14,7 @@ export const clearingHouseAbi = parseAbi([
   "function getCycle(uint256 cycleId, address asset) view returns (CycleState)",
   "function getParticipant(uint256 cycleId, address asset, address participant) view returns (ParticipantState)",
   "function vault() view returns (address)",
+  "function v1FallbackOpensAt(uint256 cycleId, address asset) view returns (uint64)",
   "function commitCycle(uint256 cycleId, address asset, bytes32 root, uint256 totalNetDebit, uint256 totalNetCredit, uint32 debtorCount, uint32 creditorCount, bytes32 batchHash, bytes32[] v2GuaranteeIds)",
   "function payNetDebit(uint256 cycleId, address asset, address debtor, uint256 amount, bytes32[] proof) payable",
   "function markDefaulted(uint256 cycleId, address asset, DefaultClaim[] claims)",
