@@ -18,6 +18,8 @@ import { creditDeposit } from "../../offchain/src/adapters/db/balanceRepository.
 import type { Database } from "../../offchain/src/adapters/db/database.ts";
 import { createGuaranteeRepository } from "../../offchain/src/adapters/db/guaranteeRepository.ts";
 import { migrate } from "../../offchain/src/adapters/db/migrate.ts";
+import { openPgDatabase } from "../../offchain/src/adapters/db/pgDatabase.ts";
+import { openPgliteDatabase } from "../../offchain/src/adapters/db/pgliteDatabase.ts";
 import { clearingHouseAbi } from "../../offchain/src/adapters/chain/clearingHouseAbi.ts";
 import { createViemClearingHouseGateway } from "../../offchain/src/adapters/chain/viemClearingHouseGateway.ts";
 import { DEFAULT_CYCLE_PHASES } from "../../offchain/src/core/netting/cycleSchedule.ts";
@@ -111,6 +113,19 @@ export async function deployClearing() {
     chainId,
   };
 }
+
+/** PGlite always; PostgreSQL too when FOURMICA_TEST_DATABASE_URL is set. */
+export const SCHEDULER_BACKENDS: { name: string; open: () => Promise<Database> }[] = [
+  { name: "PGlite", open: () => openPgliteDatabase() },
+  ...(process.env.FOURMICA_TEST_DATABASE_URL
+    ? [
+        {
+          name: "PostgreSQL",
+          open: async () => openPgDatabase({ connectionString: process.env.FOURMICA_TEST_DATABASE_URL! }),
+        },
+      ]
+    : []),
+];
 
 export async function openMigrated(open: () => Promise<Database>): Promise<Database> {
   const db = await open();
