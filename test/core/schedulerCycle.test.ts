@@ -1,11 +1,14 @@
 import { expect } from "chai";
+import Fastify, { type FastifyInstance } from "fastify";
 import type { Address, Hex } from "viem";
 
 import { getCycleRecord, listPositions } from "../../offchain/src/adapters/db/cycleRepository.ts";
 import type { Database } from "../../offchain/src/adapters/db/database.ts";
 import { batchHash, sortBatchEntries } from "../../offchain/src/core/netting/batchHash.ts";
 import { buildNettingTree } from "../../offchain/src/core/netting/buildNettingTree.ts";
-import { deadlinesOf } from "../../offchain/src/core/scheduler/scheduleSegments.ts";
+import { deadlinesOf, type ScheduleSegment } from "../../offchain/src/core/scheduler/scheduleSegments.ts";
+import { cycleRoutes } from "../../offchain/src/adapters/http/cycleRoutes.ts";
+import { sendError } from "../../offchain/src/adapters/http/errorBody.ts";
 import {
   cycleStatus,
   deployClearing,
@@ -19,6 +22,18 @@ import {
 } from "./schedulerFixtures.ts";
 
 const M = 10n ** 15n; // milli-ETH
+
+function cycleApp(db: Database, chainId: bigint, clearingHouse: Address, segments: ScheduleSegment[]): FastifyInstance {
+  const app = Fastify();
+  app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
+  cycleRoutes(app, { cycleDb: db, chainId, clearingHouse, schedule: async () => segments });
+  return app;
+}
+
+async function get(app: FastifyInstance, url: string) {
+  const res = await app.inject({ method: "GET", url });
+  return { status: res.statusCode, body: res.json() };
+}
 
 for (const backend of SCHEDULER_BACKENDS) {
   describe(`Cycle scheduler on the Hardhat chain (ClearingHouse + settlement vault), ${backend.name}`, function () {
@@ -187,13 +202,48 @@ for (const backend of SCHEDULER_BACKENDS) {
         })),
       });
       expect(tree.root).to.equal(record.batch!.root);
+      // The cycle API: the published batch, paged, recomputes to the committed batch hash; each debtor pays with
+      // the call data its position endpoint returns.
+      const app = cycleApp(db, env.chainId, env.clearingHouse.address, segments);
+      const listed = await get(app, "/core/cycles");
+      expect(listed.body.cycles.map((c: { cycleId: string; status: string }) => [c.cycleId, c.status])).to.deep.include(
+        [cycleId.toString(), "COMMITTED"],
+      );
+      const one = await get(app, `/core/cycles/${cycleId}/${ETH}`);
+      expect(one.body.batch).to.deep.include({
+        root: onchain.root,
+        totalNetDebit: (2_150n * M).toString(),
+        guaranteeCount: 8,
+      });
+      const pages: { guaranteeId: Hex; user: Address; recipient: Address; amount: string }[] = [];
+      let after: string | null = null;
+      do {
+        const page = await get(app, `/core/cycles/${cycleId}/${ETH}/batch?limit=3${after ? `&after=${after}` : ""}`);
+        pages.push(...page.body.guarantees);
+        after = page.body.next;
+      } while (after !== null);
+      expect(pages).to.have.length(8);
+      expect(
+        batchHash(
+          header,
+          pages.map((g) => ({ ...g, amount: BigInt(g.amount) })),
+        ),
+      ).to.equal(record.batch!.batchHash);
+
       for (const [i, who] of [p1, p2].entries()) {
-        const amount = tree.position(who)!.amount;
-        await env.clearingHouse.write.payNetDebit([cycleId, ETH, who, amount, tree.getProof(who)], {
-          value: amount,
-          account: env.wallets[i]!.account,
-        });
+        const pos = await get(app, `/core/cycles/${cycleId}/${ETH}/positions/${who}`);
+        expect(pos.body).to.deep.include({ role: "NET_DEBTOR", amount: tree.position(who)!.amount.toString() });
+        expect(pos.body.proof).to.deep.equal(tree.getProof(who));
+        const { to, data, value } = pos.body.calls.payNetDebit;
+        const hash = await env.wallets[i]!.sendTransaction({ to, data, value: BigInt(value) });
+        expect((await env.publicClient.waitForTransactionReceipt({ hash })).status).to.equal("success");
       }
+      expect(await env.clearingHouse.read.getParticipant([cycleId, ETH, p1])).to.deep.include({ paid: true });
+
+      expect((await get(app, `/core/cycles/999999/${ETH}`)).body.error.code).to.equal("CYCLE_NOT_FOUND");
+      expect((await get(app, `/core/cycles/${cycleId}/${ETH}/positions/${env.operator.address}`)).status).to.equal(404);
+      expect((await get(app, `/core/cycles/${cycleId}/not-an-asset`)).status).to.equal(400);
+      expect((await get(app, `/core/cycles/${cycleId + 1n}/${ETH}/batch`)).body.error.code).to.equal("BATCH_NOT_FOUND");
 
       // Nothing is due inside the payment window.
       expect(
@@ -223,13 +273,9 @@ for (const backend of SCHEDULER_BACKENDS) {
       // Creditors claim in full (the cycle is funded): each receives exactly its DB position.
       for (const who of [r1, r2, r3]) {
         const before = await env.publicClient.getBalance({ address: who });
-        await env.clearingHouse.write.claimNetCredit([
-          cycleId,
-          ETH,
-          who,
-          tree.position(who)!.amount,
-          tree.getProof(who),
-        ]);
+        const { to, data } = (await get(app, `/core/cycles/${cycleId}/${ETH}/positions/${who}`)).body.calls
+          .claimNetCredit;
+        await env.publicClient.waitForTransactionReceipt({ hash: await env.admin.sendTransaction({ to, data }) });
         const after = await env.publicClient.getBalance({ address: who });
         expect(after - before).to.equal(expected.get(who)!);
       }

@@ -14,6 +14,8 @@ export const SchedulerCode = {
   TICK_FAILED: "SCHEDULER_TICK_FAILED",
   /** No cycle row for the (cycle, asset) asked for. */
   CYCLE_NOT_FOUND: "CYCLE_NOT_FOUND",
+  /** The (cycle, asset) has no published batch (not netted yet, empty, or missed). */
+  BATCH_NOT_FOUND: "BATCH_NOT_FOUND",
   /** The participant has no position in the (cycle, asset). */
   POSITION_NOT_FOUND: "POSITION_NOT_FOUND",
 } as const;
