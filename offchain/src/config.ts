@@ -37,6 +37,17 @@ export interface CoreConfig {
   siweUri: string;
   sessionTtlSeconds: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** Chain follower and lifecycle jobs (run when an RPC URL is set). */
+  sync?: SyncConfig | undefined;
+}
+
+export interface SyncConfig {
+  /** First block followed: the vault's deployment block. */
+  startBlock: bigint;
+  /** Blocks behind the head that are applied. */
+  confirmations: bigint;
+  chunkSize: bigint;
+  intervalMs: number;
 }
 
 export class ConfigError extends FourMicaError {
@@ -117,6 +128,10 @@ const envSchema = z.object({
     .min(60)
     .max(7 * 86400)
     .default(3600),
+  FOURMICA_SYNC_START_BLOCK: z.string().default("0").pipe(seconds),
+  FOURMICA_CONFIRMATIONS: z.string().default("12").pipe(seconds),
+  FOURMICA_SYNC_CHUNK_BLOCKS: z.string().default("1000").pipe(seconds),
+  FOURMICA_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(4_000),
   FOURMICA_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -231,6 +246,12 @@ export function loadConfig(
     siweUri: e.FOURMICA_SIWE_URI,
     sessionTtlSeconds: e.FOURMICA_SESSION_TTL_SECONDS,
     logLevel: e.FOURMICA_LOG_LEVEL,
+    sync: {
+      startBlock: e.FOURMICA_SYNC_START_BLOCK,
+      confirmations: e.FOURMICA_CONFIRMATIONS,
+      chunkSize: e.FOURMICA_SYNC_CHUNK_BLOCKS > 0n ? e.FOURMICA_SYNC_CHUNK_BLOCKS : 1n,
+      intervalMs: e.FOURMICA_SYNC_INTERVAL_MS,
+    },
   };
 }
 
@@ -245,5 +266,6 @@ export function redactedConfig(c: CoreConfig): Record<string, unknown> {
     freshnessPastSeconds: c.freshnessPastSeconds.toString(),
     freshnessFutureSeconds: c.freshnessFutureSeconds.toString(),
     schedule: Object.fromEntries(Object.entries(c.schedule).map(([k, v]) => [k, v.toString()])),
+    sync: c.sync && Object.fromEntries(Object.entries(c.sync).map(([k, v]) => [k, v.toString()])),
   };
 }

@@ -22,6 +22,8 @@ async function main(): Promise<void> {
   const core = await createCore(config, { logger });
   const url = await core.listen();
   logger.info({ url }, "core listening");
+  if (config.rpcUrl) core.startBackground();
+  else logger.warn("FOURMICA_RPC_URL not set: chain sync and lifecycle jobs are off");
 
   let stopping = false;
   const stop = (signal: string) => {

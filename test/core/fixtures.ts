@@ -9,14 +9,14 @@ import { openPgliteDatabase } from "../../offchain/src/adapters/db/pgliteDatabas
 import { migrate } from "../../offchain/src/adapters/db/migrate.ts";
 import type { CoreConfig } from "../../offchain/src/config.ts";
 import { createCore, type Core, type CoreDeps } from "../../offchain/src/createCore.ts";
-import {
-  guaranteeRequestTypedData,
-  validationRequestHash,
-  validationSubjectHash,
-  type GuaranteeRequest,
-  type GuaranteeRequestV1,
-  type GuaranteeRequestV2,
-} from "../../offchain/src/core/issuance/interim.ts";
+import { buildValidationPolicy } from "../../offchain/src/core/buildValidationPolicy.ts";
+import type {
+  GuaranteeRequest,
+  GuaranteeRequestV1,
+  GuaranteeRequestV2,
+  ValidationPolicy,
+} from "../../offchain/src/core/guaranteeTypes.ts";
+import { signGuaranteeRequest } from "../../offchain/src/core/signGuaranteeRequest.ts";
 
 export const CHAIN_ID = 31337n;
 export const CORE4MICA: Address = "0xa15bb66138824a1c7167f5e85b957d04dd34e468";
@@ -115,40 +115,40 @@ export function v1Request(overrides: Partial<GuaranteeRequestV1> = {}): Guarante
   };
 }
 
-/** A V2 request with canonical hashes (recomputed after the overrides unless `keepHashes`). */
-export function v2Request(overrides: Partial<GuaranteeRequestV2> = {}, keepHashes = false): GuaranteeRequestV2 {
-  const r: GuaranteeRequestV2 = {
-    ...v1Request(),
-    version: 2,
+/** A V2 request with canonical hashes; `policy` overrides are applied after hashing (to make them wrong). */
+export function v2Request(
+  overrides: Partial<GuaranteeRequestV1> = {},
+  policyInputs: Partial<Parameters<typeof buildValidationPolicy>[1]> = {},
+  policyOverrides: Partial<ValidationPolicy> = {},
+): GuaranteeRequestV2 {
+  const { version: _v, ...base } = v1Request(overrides);
+  const policy = buildValidationPolicy(base, {
     validationRegistry: REGISTRY,
-    validationRequestHash: `0x${"00".repeat(32)}`,
     validationChainId: CHAIN_ID,
     validatorAddress: "0x000000000000000000000000000000000000da7a",
     validatorAgentId: 7n,
     minValidationScore: 80,
-    validationSubjectHash: `0x${"00".repeat(32)}`,
     jobHash: `0x${"11".repeat(32)}`,
     requiredValidationTag: "quality",
-    ...overrides,
-  };
-  if (keepHashes) return r;
-  r.validationSubjectHash = validationSubjectHash(r);
-  r.validationRequestHash = validationRequestHash(r);
-  return r;
+    ...policyInputs,
+  });
+  return { ...base, version: 2, policy: { ...policy, ...policyOverrides } };
 }
 
 export async function sign(account: PrivateKeyAccount, request: GuaranteeRequest): Promise<Hex> {
-  return account.signTypedData(
-    guaranteeRequestTypedData(request, { chainId: CHAIN_ID, verifyingContract: CORE4MICA }) as Parameters<
-      PrivateKeyAccount["signTypedData"]
-    >[0],
-  );
+  return signGuaranteeRequest(account, request, { chainId: CHAIN_ID, verifyingContract: CORE4MICA });
 }
 
 /** The JSON body a client sends: every uint as a decimal string. */
 export function wire(request: GuaranteeRequest, signature: Hex): Record<string, unknown> {
-  const r = Object.fromEntries(Object.entries(request).map(([k, v]) => [k, typeof v === "bigint" ? v.toString() : v]));
-  return { request: r, signature };
+  const toWire = (o: object): Record<string, unknown> =>
+    Object.fromEntries(
+      Object.entries(o).map(([k, v]) => [
+        k,
+        typeof v === "bigint" ? v.toString() : typeof v === "object" && v !== null ? toWire(v) : v,
+      ]),
+    );
+  return { request: toWire(request), signature };
 }
 
 export async function signedBody(request: GuaranteeRequest, account: PrivateKeyAccount = payer) {

@@ -4,12 +4,10 @@ import type { Address, Hex } from "viem";
 import { setSuspended } from "../../offchain/src/adapters/db/balanceRepository.ts";
 import type { Database } from "../../offchain/src/adapters/db/database.ts";
 import type { Core } from "../../offchain/src/createCore.ts";
-import {
-  encodeEnvelope,
-  guaranteeDomain,
-  guaranteeId,
-  type GuaranteeRequest,
-} from "../../offchain/src/core/issuance/interim.ts";
+import { encodeEnvelope } from "../../offchain/src/core/encodeEnvelope.ts";
+import { guaranteeDomain } from "../../offchain/src/core/guaranteeDomain.ts";
+import { guaranteeId } from "../../offchain/src/core/guaranteeId.ts";
+import type { GuaranteeRequest, ValidationPolicy } from "../../offchain/src/core/guaranteeTypes.ts";
 import {
   ASSET,
   BACKENDS,
@@ -83,9 +81,8 @@ for (const backend of BACKENDS) {
         expect(res.body.status).to.equal("FINALIZED_PAYABLE");
         expect(res.body.claims).to.equal(encodeEnvelope({ ...request, domain, cycleId: 10n }));
         expect(res.body.signature).to.match(/^0x[0-9a-f]{192}$/);
-        expect(res.body.signatureEip2537).to.have.length(8);
-        const message = Buffer.from((res.body.claims as string).slice(2), "hex");
-        expect(core.bls.verify(message, Buffer.from((res.body.signature as string).slice(2), "hex"))).to.equal(true);
+        expect(Object.keys(res.body.signatureEip2537)).to.have.length(8);
+        expect(core.bls.verify(core.blsPublicKey, res.body.claims, res.body.signature)).to.equal(true);
         expect(await locked()).to.equal(1_234n);
         const t = await db.query<{ from_status: string | null; to_status: string; cause: string }>(
           "SELECT from_status, to_status, cause FROM guarantee_transitions WHERE guarantee_id = $1",
@@ -240,25 +237,36 @@ for (const backend of BACKENDS) {
       });
 
       it("rejects a registry that is not trusted (UNTRUSTED_REGISTRY)", async function () {
-        const r = v2Request({ validationRegistry: "0x0000000000000000000000000000000000000bad" });
+        const r = v2Request({}, { validationRegistry: "0x0000000000000000000000000000000000000bad" });
         await expectRejected(await signedBody(r), 400, "UNTRUSTED_REGISTRY");
       });
 
       it("rejects another validation chain (VALIDATION_CHAIN_MISMATCH)", async function () {
-        await expectRejected(await signedBody(v2Request({ validationChainId: 1n })), 400, "VALIDATION_CHAIN_MISMATCH");
+        await expectRejected(
+          await signedBody(v2Request({}, { validationChainId: 1n })),
+          400,
+          "VALIDATION_CHAIN_MISMATCH",
+        );
       });
 
-      for (const [what, overrides, keep] of [
-        ["a non-canonical subject hash", { validationSubjectHash: `0x${"ab".repeat(32)}` as Hex }, true],
-        ["a non-canonical request hash", { validationRequestHash: `0x${"cd".repeat(32)}` as Hex }, true],
-        ["a score of 0", { minValidationScore: 0 }, false],
-        ["a score of 101", { minValidationScore: 101 }, false],
-        ["a zero job hash", { jobHash: `0x${"00".repeat(32)}` as Hex }, false],
-      ] as const) {
-        it(`rejects ${what} (INVALID_VALIDATION_POLICY)`, async function () {
-          const base = v2Request();
-          const r = keep ? { ...base, ...overrides } : v2Request({ ...overrides, reqId: base.reqId });
-          await expectRejected(await signedBody(r), 400, "INVALID_VALIDATION_POLICY");
+      const policyCases: [string, Partial<ValidationPolicy>, string][] = [
+        [
+          "a non-canonical subject hash",
+          { validationSubjectHash: `0x${"ab".repeat(32)}` },
+          "VALIDATION_SUBJECT_HASH_MISMATCH",
+        ],
+        [
+          "a non-canonical request hash",
+          { validationRequestHash: `0x${"cd".repeat(32)}` },
+          "VALIDATION_REQUEST_HASH_MISMATCH",
+        ],
+        ["a score of 0", { minValidationScore: 0 }, "INVALID_MIN_VALIDATION_SCORE"],
+        ["a score of 101", { minValidationScore: 101 }, "INVALID_MIN_VALIDATION_SCORE"],
+        ["a zero job hash", { jobHash: `0x${"00".repeat(32)}` }, "INVALID_JOB_HASH"],
+      ];
+      for (const [what, policyOverrides, code] of policyCases) {
+        it(`rejects ${what} (${code})`, async function () {
+          await expectRejected(await signedBody(v2Request({}, {}, policyOverrides)), 400, code);
         });
       }
 

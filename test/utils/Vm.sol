@@ -40,6 +40,7 @@ interface Vm {
     function assertFalse(bool condition, string calldata error) external pure;
     function mockCallRevert(address callee, bytes calldata data, bytes calldata revertData) external;
     function etch(address target, bytes calldata newRuntimeBytecode) external;
+    function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter) external;
 }
 
 /// @dev The cheatcode address (keccak256("hevm cheat code")).

@@ -1,5 +1,7 @@
 import type { Address, Hex } from "viem";
 
+import type { BlsG2Point } from "../../core/bls/types.ts";
+
 import type {
   GuaranteeStatus,
   GuaranteeStore,
@@ -24,15 +26,16 @@ interface GuaranteeRow {
   content_hash: string;
   claims: string;
   bls_signature: string;
+  signature_eip2537: BlsG2Point | string;
 }
 
 const COLUMNS =
-  "guarantee_id, version, cycle_id, user_address, recipient, asset, req_id, amount, ts, status, content_hash, claims, bls_signature";
+  "guarantee_id, version, cycle_id, user_address, recipient, asset, req_id, amount, ts, status, content_hash, claims, bls_signature, signature_eip2537";
 
 /** Issuance cause recorded in guarantee_transitions. */
 export const CAUSE_ISSUED = "ISSUED";
 
-function toStored(r: GuaranteeRow, eip2537: (sig: Uint8Array) => Hex[]): StoredGuarantee {
+function toStored(r: GuaranteeRow): StoredGuarantee {
   return {
     guaranteeId: r.guarantee_id as Hex,
     version: Number(r.version),
@@ -48,7 +51,8 @@ function toStored(r: GuaranteeRow, eip2537: (sig: Uint8Array) => Hex[]): StoredG
     certificate: {
       claims: r.claims as Hex,
       signature: r.bls_signature as Hex,
-      signatureEip2537: eip2537(Buffer.from(r.bls_signature.slice(2), "hex")),
+      // PGlite and pg both parse JSONB; the string branch guards a driver configured otherwise.
+      signatureEip2537: typeof r.signature_eip2537 === "string" ? JSON.parse(r.signature_eip2537) : r.signature_eip2537,
     },
   };
 }
@@ -67,19 +71,11 @@ const LOCK_SQL = `UPDATE balances SET locked = locked + $3, updated_at = now()
   WHERE user_address = $1 AND asset = $2 AND deposited - locked - pending_withdrawal >= $3
   RETURNING locked`;
 
-export interface GuaranteeRepositoryOptions {
-  /** Converts a stored compressed signature to its EIP-2537 words (from the BLS module). */
-  signatureToEip2537: (sig: Uint8Array) => Hex[];
-}
-
-export function createGuaranteeRepository(
-  db: Database,
-  options: GuaranteeRepositoryOptions,
-): GuaranteeStore & {
+export function createGuaranteeRepository(db: Database): GuaranteeStore & {
   listByUser(user: Address, limit: number, before?: Date): Promise<StoredGuarantee[]>;
   listByRecipient(recipient: Address, limit: number, before?: Date): Promise<StoredGuarantee[]>;
 } {
-  const map = (r: GuaranteeRow) => toStored(r, options.signatureToEip2537);
+  const map = toStored;
 
   async function issue(g: NewGuarantee): Promise<IssueOutcome> {
     return db
@@ -93,9 +89,9 @@ export function createGuaranteeRepository(
         // Insert first: a concurrent request with the same id waits here on the unique index, then sees the row.
         const inserted = await tx.query(
           `INSERT INTO guarantees (guarantee_id, version, domain, cycle_id, user_address, recipient, asset, req_id, amount,
-           ts, status, content_hash, request, payer_signature, claims, bls_signature, validation_registry,
+           ts, status, content_hash, request, payer_signature, claims, bls_signature, signature_eip2537, validation_registry,
            validation_request_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
          ON CONFLICT (guarantee_id) DO NOTHING`,
           [
             g.guaranteeId,
@@ -114,6 +110,7 @@ export function createGuaranteeRepository(
             g.payerSignature,
             g.certificate.claims,
             g.certificate.signature,
+            JSON.stringify(g.certificate.signatureEip2537),
             g.validationRegistry ?? null,
             g.validationRequestHash ?? null,
           ],

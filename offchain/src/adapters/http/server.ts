@@ -7,8 +7,9 @@ import { buildOpenApi } from "./openapi.ts";
 import { accountRoutes, type AccountRoutesDeps } from "./routes/accounts.ts";
 import { authRoutes, type AuthRoutesDeps } from "./routes/auth.ts";
 import { guaranteeRoutes, type GuaranteeRoutesDeps } from "./routes/guarantees.ts";
+import { lifecycleRoutes, type LifecycleRoutesDeps } from "./lifecycleRoutes.ts";
 
-export interface HttpDeps extends GuaranteeRoutesDeps, AccountRoutesDeps, AuthRoutesDeps {
+export interface HttpDeps extends GuaranteeRoutesDeps, AccountRoutesDeps, AuthRoutesDeps, LifecycleRoutesDeps {
   logger: FastifyBaseLogger;
   metrics: Metrics;
   publicParams: Record<string, unknown>;
@@ -38,6 +39,7 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
   );
 
   guaranteeRoutes(app, deps);
+  lifecycleRoutes(app, deps);
   accountRoutes(app, deps);
   authRoutes(app, deps);
 

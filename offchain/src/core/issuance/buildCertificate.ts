@@ -1,10 +1,14 @@
-import { toHex, type Hex } from "viem";
+import type { Hex } from "viem";
 
-import { encodeEnvelope, g2SignatureToEip2537, type GuaranteeClaims } from "./interim.ts";
+import type { BlsG2Point } from "../bls/types.ts";
+import { encodeEnvelope } from "../encodeEnvelope.ts";
+import type { Guarantee } from "../guaranteeTypes.ts";
 
-/** The operator's BLS signing port (min-pk; 96-byte compressed G2 signature over the raw message). */
+/** The operator's BLS signing port: min-pk, 96-byte compressed G2 signature over the raw message bytes. */
 export interface CertificateSigner {
-  sign(message: Uint8Array): Uint8Array;
+  sign(message: Hex): Hex;
+  /** The EIP-2537 words of a compressed signature, for the contracts. */
+  toEip2537(signature: Hex): BlsG2Point;
 }
 
 export interface SignedCertificate {
@@ -12,13 +16,13 @@ export interface SignedCertificate {
   claims: Hex;
   /** 96-byte compressed G2 signature, 0x-hex. */
   signature: Hex;
-  /** The same signature as the eight bytes32 words of the EIP-2537 G2 point, for the contracts. */
-  signatureEip2537: Hex[];
+  /** The same signature as the eight bytes32 words of the EIP-2537 G2 point (Solidity `BLS.G2Point`). */
+  signatureEip2537: BlsG2Point;
 }
 
 /** Guarantee claims -> envelope -> BLS signature. Pure apart from the signer's key. */
-export function buildCertificate(claims: GuaranteeClaims, signer: CertificateSigner): SignedCertificate {
+export function buildCertificate(claims: Guarantee, signer: CertificateSigner): SignedCertificate {
   const envelope = encodeEnvelope(claims);
-  const signature = signer.sign(Buffer.from(envelope.slice(2), "hex"));
-  return { claims: envelope, signature: toHex(signature), signatureEip2537: g2SignatureToEip2537(signature) };
+  const signature = signer.sign(envelope);
+  return { claims: envelope, signature, signatureEip2537: signer.toEip2537(signature) };
 }

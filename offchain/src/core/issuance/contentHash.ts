@@ -1,12 +1,12 @@
 import { keccak256, stringToHex, type Hex } from "viem";
 
-import type { GuaranteeRequest } from "./interim.ts";
+import type { GuaranteeRequest } from "../guaranteeTypes.ts";
 
 /**
  * Canonical JSON of a parsed request (fixed key order, bigints as decimal text, addresses lowercase).
  * It is what Core stores, and its hash decides whether a retry with the same guarantee id is the same request.
  */
-export function canonicalRequest(r: GuaranteeRequest): Record<string, string | number> {
+export function canonicalRequest(r: GuaranteeRequest): CanonicalRequest {
   const base = {
     version: r.version,
     user: r.user.toLowerCase(),
@@ -17,19 +17,24 @@ export function canonicalRequest(r: GuaranteeRequest): Record<string, string | n
     timestamp: r.timestamp.toString(),
   };
   if (r.version === 1) return base;
+  const p = r.policy;
   return {
     ...base,
-    validationRegistry: r.validationRegistry.toLowerCase(),
-    validationRequestHash: r.validationRequestHash.toLowerCase(),
-    validationChainId: r.validationChainId.toString(),
-    validatorAddress: r.validatorAddress.toLowerCase(),
-    validatorAgentId: r.validatorAgentId.toString(),
-    minValidationScore: r.minValidationScore,
-    validationSubjectHash: r.validationSubjectHash.toLowerCase(),
-    jobHash: r.jobHash.toLowerCase(),
-    requiredValidationTag: r.requiredValidationTag,
+    policy: {
+      validationRegistry: p.validationRegistry.toLowerCase(),
+      validationRequestHash: p.validationRequestHash.toLowerCase(),
+      validationChainId: p.validationChainId.toString(),
+      validatorAddress: p.validatorAddress.toLowerCase(),
+      validatorAgentId: p.validatorAgentId.toString(),
+      minValidationScore: p.minValidationScore,
+      validationSubjectHash: p.validationSubjectHash.toLowerCase(),
+      jobHash: p.jobHash.toLowerCase(),
+      requiredValidationTag: p.requiredValidationTag,
+    },
   };
 }
+
+export type CanonicalRequest = { [key: string]: string | number | CanonicalRequest };
 
 export function contentHash(r: GuaranteeRequest): Hex {
   return keccak256(stringToHex(JSON.stringify(canonicalRequest(r))));

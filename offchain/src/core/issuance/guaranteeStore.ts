@@ -1,6 +1,7 @@
 import type { Address, Hex } from "viem";
 
 import type { SignedCertificate } from "./buildCertificate.ts";
+import type { CanonicalRequest } from "./contentHash.ts";
 
 /** The lifecycle statuses (protocol.md; seed 004). */
 export const GuaranteeStatus = {
@@ -34,7 +35,7 @@ export interface StoredGuarantee {
 
 export interface NewGuarantee extends StoredGuarantee {
   domain: Hex;
-  request: Record<string, string | number>;
+  request: CanonicalRequest;
   payerSignature: Hex;
   validationRegistry?: Address | undefined;
   validationRequestHash?: Hex | undefined;

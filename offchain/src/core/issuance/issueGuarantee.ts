@@ -3,7 +3,7 @@ import type { Address, Hex } from "viem";
 import { buildCertificate, type CertificateSigner, type SignedCertificate } from "./buildCertificate.ts";
 import { canonicalRequest, contentHash } from "./contentHash.ts";
 import { GuaranteeStatus, type GuaranteeStore, type StoredGuarantee } from "./guaranteeStore.ts";
-import { guaranteeId as deriveGuaranteeId } from "./interim.ts";
+import { guaranteeId as deriveGuaranteeId } from "../guaranteeId.ts";
 import { IssuanceCode, IssuanceError } from "./issuanceErrors.ts";
 import { validateRequest, type IssuancePolicy } from "./validateRequest.ts";
 import { verifyPayerSignature, type IsValidSignature } from "./verifyPayerSignature.ts";
@@ -64,8 +64,8 @@ export function createIssuance(deps: IssuanceDeps): IssueGuarantee {
       request: canonicalRequest(request),
       payerSignature: signature,
       certificate,
-      validationRegistry: request.version === 2 ? request.validationRegistry : undefined,
-      validationRequestHash: request.version === 2 ? request.validationRequestHash : undefined,
+      validationRegistry: request.version === 2 ? request.policy.validationRegistry : undefined,
+      validationRequestHash: request.version === 2 ? request.policy.validationRequestHash : undefined,
     });
 
     switch (result.outcome) {

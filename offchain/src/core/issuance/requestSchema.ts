@@ -1,7 +1,7 @@
 import { isAddress } from "viem";
 import { z } from "zod";
 
-import type { GuaranteeRequest } from "./interim.ts";
+import type { GuaranteeRequest } from "../guaranteeTypes.ts";
 
 const MAX_UINT256 = (1n << 256n) - 1n;
 const MAX_UINT64 = (1n << 64n) - 1n;
@@ -47,9 +47,7 @@ const base = {
 
 const v1 = z.strictObject({ version: z.literal(1), ...base });
 
-const v2 = z.strictObject({
-  version: z.literal(2),
-  ...base,
+const policy = z.strictObject({
   validationRegistry: address,
   validationRequestHash: bytes32,
   validationChainId: uint64("validationChainId"),
@@ -60,6 +58,8 @@ const v2 = z.strictObject({
   jobHash: bytes32,
   requiredValidationTag: z.string().max(256),
 });
+
+const v2 = z.strictObject({ version: z.literal(2), ...base, policy });
 
 /** Any other version number: parsed so that Core can answer UNSUPPORTED_VERSION rather than a shape error. */
 const otherVersion = z.looseObject({

@@ -1,8 +1,8 @@
 import type { Address, Hex } from "viem";
 
 import { cycleOf, cycleTimes, type CycleSchedule } from "../cycles/cycleSchedule.ts";
-import { FourMicaError } from "../errors.ts";
-import { assertCanonicalPolicy, type GuaranteeRequest } from "./interim.ts";
+import { assertCanonicalPolicy } from "../assertCanonicalPolicy.ts";
+import type { GuaranteeRequest, GuaranteeRequestV2 } from "../guaranteeTypes.ts";
 import { IssuanceCode, IssuanceError } from "./issuanceErrors.ts";
 
 export interface IssuancePolicy {
@@ -70,24 +70,21 @@ export function validateRequest(policy: IssuancePolicy, request: { version: numb
   return { request: r, domain, cycleId };
 }
 
-function checkV2Policy(policy: IssuancePolicy, r: GuaranteeRequest & { version: 2 }): void {
-  if (!policy.trustedRegistries.has(r.validationRegistry)) {
-    throw new IssuanceError(IssuanceCode.UNTRUSTED_REGISTRY, `registry ${r.validationRegistry} is not trusted`, {
-      validationRegistry: r.validationRegistry,
+function checkV2Policy(policy: IssuancePolicy, r: GuaranteeRequestV2): void {
+  const p = r.policy;
+  if (!policy.trustedRegistries.has(p.validationRegistry)) {
+    throw new IssuanceError(IssuanceCode.UNTRUSTED_REGISTRY, `registry ${p.validationRegistry} is not trusted`, {
+      validationRegistry: p.validationRegistry,
     });
   }
-  if (r.validationChainId !== policy.chainId) {
+  if (p.validationChainId !== policy.chainId) {
     throw new IssuanceError(
       IssuanceCode.VALIDATION_CHAIN_MISMATCH,
-      `validationChainId ${r.validationChainId} is not ${policy.chainId}`,
-      { validationChainId: r.validationChainId.toString(), chainId: policy.chainId.toString() },
+      `validationChainId ${p.validationChainId} is not ${policy.chainId}`,
+      { validationChainId: p.validationChainId.toString(), chainId: policy.chainId.toString() },
     );
   }
-  try {
-    assertCanonicalPolicy(r);
-  } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    const details = e instanceof FourMicaError ? e.details : undefined;
-    throw new IssuanceError(IssuanceCode.INVALID_VALIDATION_POLICY, message, details, e);
-  }
+  // Raises the encoding module's own stable codes: INVALID_MIN_VALIDATION_SCORE, INVALID_JOB_HASH,
+  // VALIDATION_SUBJECT_HASH_MISMATCH, VALIDATION_REQUEST_HASH_MISMATCH.
+  assertCanonicalPolicy(r);
 }

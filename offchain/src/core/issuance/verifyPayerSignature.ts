@@ -1,11 +1,8 @@
 import type { Address, Hex } from "viem";
 
-import {
-  guaranteeRequestDigest,
-  recoverGuaranteeRequestSigner,
-  type Eip712Domain,
-  type GuaranteeRequest,
-} from "./interim.ts";
+import type { GuaranteeRequest, GuaranteeRequestDomain } from "../guaranteeTypes.ts";
+import { hashGuaranteeRequest } from "../hashGuaranteeRequest.ts";
+import { recoverGuaranteeRequestSigner } from "../recoverGuaranteeRequestSigner.ts";
 import { IssuanceCode, IssuanceError } from "./issuanceErrors.ts";
 
 /** ERC-1271 port: whether `wallet.isValidSignature(digest, signature)` returns the magic value. Adapter: viem. */
@@ -18,18 +15,18 @@ export type IsValidSignature = (wallet: Address, digest: Hex, signature: Hex) =>
 export async function verifyPayerSignature(
   request: GuaranteeRequest,
   signature: Hex,
-  domain: Eip712Domain,
+  domain: GuaranteeRequestDomain,
   isValidSignature: IsValidSignature,
 ): Promise<void> {
   if (signature.length === 132) {
     try {
-      const signer = await recoverGuaranteeRequestSigner(request, signature, domain);
+      const signer = await recoverGuaranteeRequestSigner(request, domain, signature);
       if (signer.toLowerCase() === request.user.toLowerCase()) return;
     } catch {
       // Not a recoverable ECDSA signature: a contract wallet may still accept it.
     }
   }
-  const digest = guaranteeRequestDigest(request, domain);
+  const digest = hashGuaranteeRequest(request, domain);
   // A failing chain read propagates (the adapter raises CHAIN_UNAVAILABLE): an outage is not a bad signature.
   if (!(await isValidSignature(request.user, digest, signature))) {
     throw new IssuanceError(IssuanceCode.INVALID_SIGNATURE, `signature is not the payer ${request.user}'s`, {

@@ -76,6 +76,8 @@ CREATE TABLE guarantees (
   payer_signature     TEXT NOT NULL,
   claims              TEXT NOT NULL,
   bls_signature       TEXT NOT NULL,
+  -- The same signature as Solidity BLS.G2Point words, so a read never re-derives it.
+  signature_eip2537   JSONB NOT NULL,
   -- V2 policy, denormalized for the registry poller.
   validation_registry     eth_address,
   validation_request_hash hash32,

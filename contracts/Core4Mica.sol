@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+
+import {Core4MicaCollateral} from "./Core4MicaCollateral.sol";
+import {ICore4Mica} from "./interfaces/ICore4Mica.sol";
+import {IClearingHouseOracle} from "./interfaces/IClearingHouseOracle.sol";
+import {ICore4MicaSettlement} from "./interfaces/ICore4MicaSettlement.sol";
+import {IGuaranteeDecoder} from "./interfaces/IGuaranteeDecoder.sol";
+import {BLS} from "./libraries/BLS.sol";
+import {GuaranteeCodec} from "./libraries/GuaranteeCodec.sol";
+import {GuaranteeRequest} from "./libraries/GuaranteeRequest.sol";
+import {Guarantee} from "./libraries/GuaranteeTypes.sol";
+
+/// @title Core4Mica
+/// @notice The 4Mica vault: collateral per (payer, asset) ({Core4MicaCollateral}), per-version certificate
+///         configuration, direct redemption (V2 route B and the V1 liveness fallback, docs/protocol.md §5), the
+///         consumed-guarantee set, and the ClearingHouse hooks.
+contract Core4Mica is ICore4Mica, Core4MicaCollateral, EIP712 {
+    mapping(uint64 version => VersionConfig) private _versions;
+    mapping(bytes32 guaranteeId => bool) private _consumed;
+    address private _clearingHouse;
+
+    modifier onlyClearingHouse() {
+        if (msg.sender != _clearingHouse) revert Core4MicaUnauthorizedClearingHouse(msg.sender);
+        _;
+    }
+
+    /// @param authority The AccessManager.
+    /// @param v1Key The operator's BLS key for version 1 certificates.
+    /// @param allowedAssets ERC-20s accepted as collateral from the start (ETH always is).
+    constructor(
+        address authority,
+        BLS.G1Point memory v1Key,
+        address[] memory allowedAssets
+    ) Core4MicaCollateral(authority, allowedAssets) EIP712("4Mica", "1") {
+        _configureVersion(1, v1Key, GuaranteeCodec.domainSeparator(1, block.chainid, address(this)), address(0), true);
+    }
+
+    // ---------------------------------------------------------------- governance
+
+    /// @inheritdoc ICore4Mica
+    function configureVersion(
+        uint64 version,
+        BLS.G1Point calldata key,
+        bytes32 domain,
+        address decoder,
+        bool enabled
+    ) external restricted {
+        _configureVersion(version, key, domain, decoder, enabled);
+    }
+
+    /// @inheritdoc ICore4Mica
+    function setClearingHouse(address clearingHouse_) external restricted {
+        if (clearingHouse_.code.length == 0) revert Core4MicaInvalidClearingHouse(clearingHouse_);
+        emit ClearingHouseUpdated(_clearingHouse, clearingHouse_);
+        _clearingHouse = clearingHouse_;
+    }
+
+    // ---------------------------------------------------------------- redemption
+
+    /// @inheritdoc ICore4Mica
+    function redeem(
+        bytes calldata certificate,
+        BLS.G2Point calldata signature,
+        bytes calldata payerSignature
+    ) external nonReentrant returns (bytes32 guaranteeId) {
+        (uint64 version, bytes calldata inner) = GuaranteeCodec.decodeEnvelope(certificate);
+        VersionConfig memory config = _versions[version];
+        (Guarantee memory g, bytes32 requestStructHash) = _verifyAndDecode(
+            certificate,
+            signature,
+            version,
+            inner,
+            config
+        );
+
+        bytes32 digest = _hashTypedDataV4(requestStructHash);
+        if (!SignatureChecker.isValidSignatureNow(g.user, digest, payerSignature)) {
+            revert Core4MicaInvalidPayerSignature(g.user);
+        }
+        if (g.recipient == address(0)) revert Core4MicaInvalidRecipient(g.recipient);
+        if (g.amount == 0) revert Core4MicaZeroAmount();
+
+        if (version == 1) {
+            _checkV1FallbackWindow(g);
+        } else {
+            _checkRouteBWindow(g);
+            IGuaranteeDecoder(config.decoder).checkRedeemable(inner);
+        }
+
+        guaranteeId = GuaranteeCodec.guaranteeId(g);
+        if (_consumed[guaranteeId]) revert Core4MicaGuaranteeAlreadyConsumed(guaranteeId);
+        _consumed[guaranteeId] = true;
+        _debitForRedemption(g.user, g.asset, g.amount, g.timestamp);
+        emit GuaranteeRedeemed(guaranteeId, g.user, g.recipient, g.asset, g.amount, version);
+        _transferOut(g.asset, g.recipient, g.amount);
+    }
+
+    // ---------------------------------------------------------------- ClearingHouse hooks
+
+    /// @inheritdoc ICore4MicaSettlement
+    function consumeGuarantees(bytes32[] calldata guaranteeIds) external onlyClearingHouse {
+        for (uint256 i = 0; i < guaranteeIds.length; ++i) {
+            bytes32 id = guaranteeIds[i];
+            if (_consumed[id]) revert Core4MicaGuaranteeAlreadyConsumed(id);
+            _consumed[id] = true;
+            emit GuaranteeConsumed(id);
+        }
+    }
+
+    /// @inheritdoc ICore4MicaSettlement
+    function seizeCollateral(
+        address user,
+        address asset,
+        uint256 amount
+    ) external onlyClearingHouse nonReentrant returns (uint256 seized) {
+        seized = _debitForSeizure(user, asset, amount);
+        emit CollateralSeized(user, asset, amount, seized);
+        _transferOut(asset, msg.sender, seized);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc ICore4MicaSettlement
+    function isConsumed(bytes32 guaranteeId) external view returns (bool) {
+        return _consumed[guaranteeId];
+    }
+
+    /// @inheritdoc ICore4Mica
+    function verifyCertificate(
+        bytes calldata certificate,
+        BLS.G2Point calldata signature
+    ) external view returns (Guarantee memory guarantee) {
+        (uint64 version, bytes calldata inner) = GuaranteeCodec.decodeEnvelope(certificate);
+        (guarantee, ) = _verifyAndDecode(certificate, signature, version, inner, _versions[version]);
+    }
+
+    /// @inheritdoc ICore4Mica
+    function versionConfig(uint64 version) external view returns (VersionConfig memory) {
+        return _versions[version];
+    }
+
+    /// @inheritdoc ICore4Mica
+    function payerRequestDigest(bytes32 requestStructHash) external view returns (bytes32) {
+        return _hashTypedDataV4(requestStructHash);
+    }
+
+    /// @inheritdoc ICore4Mica
+    function guaranteeIdOf(Guarantee calldata guarantee) external pure returns (bytes32) {
+        return GuaranteeCodec.guaranteeId(guarantee);
+    }
+
+    /// @inheritdoc ICore4Mica
+    function clearingHouse() external view returns (address) {
+        return _clearingHouse;
+    }
+
+    // ---------------------------------------------------------------- private
+
+    /// @dev BLS signature over the whole envelope, then decoding, then the domain. Returns the guarantee and the
+    ///      EIP-712 struct hash of the payer's request.
+    function _verifyAndDecode(
+        bytes calldata certificate,
+        BLS.G2Point calldata signature,
+        uint64 version,
+        bytes calldata inner,
+        VersionConfig memory config
+    ) private view returns (Guarantee memory g, bytes32 requestStructHash) {
+        if (!config.enabled) revert Core4MicaVersionDisabled(version);
+        if (!BLS.verify(config.key, certificate, signature)) revert Core4MicaInvalidCertificateSignature(version);
+        if (version == 1) {
+            // Checks that the inner version is 1.
+            g = GuaranteeCodec.decodeV1(inner);
+            requestStructHash = GuaranteeRequest.hashV1(g);
+        } else {
+            (g, requestStructHash) = IGuaranteeDecoder(config.decoder).decode(inner);
+            if (g.version != version) revert Core4MicaVersionMismatch(version, g.version);
+        }
+        if (g.domain != config.domain) revert Core4MicaDomainMismatch(version, config.domain, g.domain);
+    }
+
+    /// @dev V2 route B: `[timestamp + grace, timestamp + expiry)`.
+    function _checkRouteBWindow(Guarantee memory g) private view {
+        Timings memory t = _getTimings();
+        uint256 opensAt = uint256(g.timestamp) + t.remunerationGrace;
+        if (block.timestamp < opensAt) revert Core4MicaRedemptionNotOpen(opensAt);
+        _checkNotExpired(g.timestamp, t.guaranteeExpiry);
+    }
+
+    /// @dev V1 liveness fallback: the certificate's cycle contains its timestamp, the ClearingHouse reports the
+    ///      (cycle, asset) missed, and now is in `[opensAt, timestamp + expiry)`.
+    function _checkV1FallbackWindow(Guarantee memory g) private view {
+        address house = _clearingHouse;
+        if (house == address(0)) revert Core4MicaClearingHouseNotSet();
+        IClearingHouseOracle oracle = IClearingHouseOracle(house);
+        uint256 expected = oracle.cycleOf(g.timestamp);
+        if (expected != g.cycleId) revert Core4MicaCycleMismatch(g.cycleId, expected);
+        uint64 opensAt = oracle.v1FallbackOpensAt(g.cycleId, g.asset);
+        if (opensAt == 0) revert Core4MicaV1FallbackNotOpen(g.cycleId, g.asset);
+        if (block.timestamp < opensAt) revert Core4MicaRedemptionNotOpen(opensAt);
+        _checkNotExpired(g.timestamp, _getTimings().guaranteeExpiry);
+    }
+
+    function _checkNotExpired(uint64 timestamp, uint64 expiry) private view {
+        uint256 expiredAt = uint256(timestamp) + expiry;
+        if (block.timestamp >= expiredAt) revert Core4MicaGuaranteeExpired(expiredAt);
+    }
+
+    function _configureVersion(
+        uint64 version,
+        BLS.G1Point memory key,
+        bytes32 domain,
+        address decoder,
+        bool enabled
+    ) private {
+        if (version == 0) revert Core4MicaInvalidVersion(version);
+        if (version == 1 && decoder != address(0)) revert Core4MicaDecoderNotAllowed(version, decoder);
+        if (enabled) {
+            if (version > 1 && decoder.code.length == 0) revert Core4MicaDecoderMissing(version, decoder);
+            if (domain == bytes32(0)) revert Core4MicaInvalidDomain(version);
+            if (!BLS.isValidPublicKey(key)) revert Core4MicaInvalidVerificationKey(version);
+        }
+        _versions[version] = VersionConfig(key, domain, decoder, enabled);
+        emit VersionConfigured(version, key, domain, decoder, enabled);
+    }
+}

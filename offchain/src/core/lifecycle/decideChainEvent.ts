@@ -1,0 +1,173 @@
+import { GuaranteeStatus } from "../issuance/guaranteeStore.ts";
+import { eventRefKey, type ChainEvent } from "./chainEvents.ts";
+import type { EventState, GuaranteeLockView } from "./eventState.ts";
+import type { GuaranteeTransition, LockEffect, Mutation } from "./mutations.ts";
+
+/** Cycle statuses after which a commit event changes nothing. */
+const COMMITTED_OR_LATER = new Set(["COMMITTED", "FINALIZED"]);
+
+/**
+ * The database changes one chain event causes, given the state it finds. Pure: the adapter loads `state` and
+ * applies the result in the transaction that records the event and advances the cursor.
+ *
+ * Vault: deposits add to `deposited`; a withdrawal request replaces `pending_withdrawal` (pending withdrawals are
+ * unavailable for new locks); cancel clears it; a reduction sets it; a finalized withdrawal removes what was paid
+ * from `deposited`; a redemption marks the guarantee REDEEMED, releases its lock and removes the amount paid; a
+ * seizure removes what was seized.
+ *
+ * ClearingHouse: a commit marks the cycle COMMITTED; a paid debtor's netted guarantees become SETTLED and a
+ * defaulted debtor's DEFAULT_REMUNERATED (its collateral covered them), locks released; a creditor that claimed
+ * owes nothing, so its own netted guarantees are SETTLED; finalization settles whatever is still netted (creditors
+ * that never claimed, flat participants: every debtor is resolved by then).
+ */
+export function decideChainEvent(event: ChainEvent, state: EventState): Mutation[] {
+  const ref = eventRefKey(event.ref);
+  switch (event.name) {
+    case "CollateralDeposited":
+      return add(event.user, event.asset, "deposited", event.amount);
+
+    case "WithdrawalRequested": {
+      const out: Mutation[] = setPending(event.user, event.asset, event.amount, state.pendingWithdrawal);
+      if (state.openWithdrawalRef !== null) {
+        out.push({ kind: "withdrawal.close", ref: state.openWithdrawalRef, to: "CANCELLED", by: ref });
+      }
+      out.push({
+        kind: "withdrawal.open",
+        ref,
+        user: event.user,
+        asset: event.asset,
+        amount: event.amount,
+        requestedAt: event.requestedAt,
+      });
+      return out;
+    }
+
+    case "WithdrawalCanceled":
+      return [
+        ...setPending(event.user, event.asset, 0n, state.pendingWithdrawal),
+        ...closeWithdrawal(state, "CANCELLED", ref),
+      ];
+
+    case "WithdrawalReduced":
+      return [
+        ...setPending(event.user, event.asset, event.remaining, state.pendingWithdrawal),
+        ...(event.remaining === 0n ? closeWithdrawal(state, "CANCELLED", ref) : []),
+      ];
+
+    case "CollateralWithdrawn":
+      return [
+        ...add(event.user, event.asset, "deposited", -event.amount),
+        ...setPending(event.user, event.asset, 0n, state.pendingWithdrawal),
+        ...closeWithdrawal(state, "EXECUTED", ref),
+      ];
+
+    case "GuaranteeRedeemed": {
+      const out: Mutation[] = [];
+      const g = state.guarantee;
+      if (g !== undefined && g.status !== GuaranteeStatus.REDEEMED) {
+        out.push(transition(g, GuaranteeStatus.REDEEMED, event.name, ref));
+      }
+      out.push(...add(event.user, event.asset, "deposited", -event.amount));
+      return out;
+    }
+
+    case "CollateralSeized":
+      return add(event.user, event.asset, "deposited", -event.seized);
+
+    case "CycleCommitted":
+      return cycleTo(event, state, "COMMITTED", ref);
+
+    case "NetDebitPaid":
+      return [
+        ...positionTo(event, event.debtor, state, "UNPAID", "PAID", ref),
+        ...state.nettedGuarantees.map((g) => transition(g, GuaranteeStatus.SETTLED, event.name, ref)),
+      ];
+
+    case "DebtorDefaulted":
+      return [
+        ...positionTo(event, event.debtor, state, "UNPAID", "DEFAULTED", ref),
+        ...state.nettedGuarantees.map((g) => transition(g, GuaranteeStatus.DEFAULT_REMUNERATED, event.name, ref)),
+      ];
+
+    case "NetCreditClaimed":
+      return [
+        ...positionTo(event, event.creditor, state, "CLAIMABLE", "CLAIMED", ref),
+        ...state.nettedGuarantees.map((g) => transition(g, GuaranteeStatus.SETTLED, event.name, ref)),
+      ];
+
+    case "CycleFinalized":
+      return [
+        ...cycleTo(event, state, "FINALIZED", ref),
+        ...state.nettedGuarantees.map((g) => transition(g, GuaranteeStatus.SETTLED, event.name, ref)),
+      ];
+  }
+}
+
+function add(user: `0x${string}`, asset: `0x${string}`, field: "deposited", delta: bigint): Mutation[] {
+  return delta === 0n ? [] : [{ kind: "balance.add", user, asset, field, delta }];
+}
+
+function setPending(user: `0x${string}`, asset: `0x${string}`, value: bigint, previous: bigint): Mutation[] {
+  return value === previous ? [] : [{ kind: "balance.setPending", user, asset, value, previous }];
+}
+
+function closeWithdrawal(state: EventState, to: "EXECUTED" | "CANCELLED", by: string): Mutation[] {
+  return state.openWithdrawalRef === null ? [] : [{ kind: "withdrawal.close", ref: state.openWithdrawalRef, to, by }];
+}
+
+/** A status change; by default the lock is released if it is still held. */
+export function transition(
+  g: GuaranteeLockView,
+  to: GuaranteeStatus,
+  cause: string,
+  causeRef: string | null,
+  lock: LockEffect = g.lockHeld ? "release" : "keep",
+): GuaranteeTransition {
+  return {
+    kind: "guarantee.transition",
+    guaranteeId: g.guaranteeId,
+    user: g.user,
+    asset: g.asset,
+    amount: g.amount,
+    from: g.status,
+    to,
+    lock,
+    cause,
+    causeRef,
+  };
+}
+
+function cycleTo(
+  event: { cycleId: bigint; asset: `0x${string}` },
+  state: EventState,
+  to: "COMMITTED" | "FINALIZED",
+  _ref: string,
+): Mutation[] {
+  const from = state.cycleStatus;
+  if (from === undefined || from === to || (to === "COMMITTED" && COMMITTED_OR_LATER.has(from))) return [];
+  return [{ kind: "cycle.status", cycleId: event.cycleId, asset: event.asset, from, to }];
+}
+
+function positionTo(
+  event: { cycleId: bigint; asset: `0x${string}` },
+  participant: `0x${string}`,
+  state: EventState,
+  from: string,
+  to: string,
+  ref: string,
+): Mutation[] {
+  const p = state.position;
+  if (p === undefined || p.status !== from) return [];
+  return [
+    {
+      kind: "position.status",
+      cycleId: event.cycleId,
+      asset: event.asset,
+      participant,
+      from,
+      to,
+      settledBy: ref,
+      previousSettledBy: p.settledBy,
+    },
+  ];
+}

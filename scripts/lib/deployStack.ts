@@ -1,0 +1,201 @@
+import type { HardhatViemHelpers } from "@nomicfoundation/hardhat-viem/types";
+import { getAddress, toFunctionSelector, type Abi, type AbiFunction, type Address, type Hex } from "viem";
+
+import { g1ToEip2537 } from "../../offchain/src/core/bls/index.ts";
+import { guaranteeDomain } from "../../offchain/src/core/guaranteeDomain.ts";
+
+/** AccessManager role ids (docs/protocol.md §1). ADMIN is OpenZeppelin's role 0, held by the deployer. */
+export const Roles = { ADMIN: 0n, GOVERNANCE: 1n, GUARDIAN: 2n, OPERATOR: 3n } as const;
+
+/** The seeds' cycle table (docs/protocol.md §6), in seconds. */
+export const DEFAULT_SCHEDULE = {
+  cycleLength: 24 * 3600,
+  resolutionCutoff: 6 * 3600,
+  commitDelay: 15 * 60,
+  paymentWindow: 2 * 3600,
+  finalityWindow: 2 * 3600,
+} as const;
+
+export type ScheduleParams = { [K in keyof typeof DEFAULT_SCHEDULE]: number };
+
+export interface DeployStackOptions {
+  /** The operator's BLS public key (48-byte compressed G1, hex) that certificates are verified against. */
+  blsPublicKey: Hex;
+  /** Core's chain account: holds OPERATOR (commits). */
+  operator: Address;
+  /** Holds GOVERNANCE (default: the deployer). */
+  governance?: Address;
+  /** Holds GUARDIAN (default: the deployer). */
+  guardian?: Address;
+  /** Execution delay of GOVERNANCE, in seconds (default 0, for a development chain). */
+  governanceDelay?: number;
+  /** Existing ERC-20 collateral assets. Omitted: two mock tokens (6 and 18 decimals) are deployed. */
+  tokens?: Address[];
+  /** Existing ERC-8004 validation registries to trust. Omitted: the ERC-8004 identity and validation mocks are deployed. */
+  validationRegistries?: Address[];
+  /** Cycle schedule (default: the seeds' table). */
+  schedule?: ScheduleParams;
+  /** Genesis of cycle 0 (default: the latest block time rounded down to a cycle boundary). */
+  genesis?: number;
+  /** Progress output (default: silent). */
+  log?: (line: string) => void;
+}
+
+/** What was deployed: the record scripts/deploy.ts writes to deployments/<network>.json and Core reads. */
+export interface DeployedStack {
+  chainId: number;
+  blockNumber: string;
+  deployer: Address;
+  core4Mica: Address;
+  clearingHouse: Address;
+  contracts: {
+    AccessManager: Address;
+    Core4Mica: Address;
+    ClearingHouse: Address;
+    ValidationRegistryGuaranteeDecoder: Address;
+    ERC8004IdentityRegistry: Address | null;
+  };
+  tokens: { symbol: string; address: Address; decimals: number }[];
+  validationRegistries: Address[];
+  roles: { governance: Address; governanceDelay: number; guardian: Address; operator: Address };
+  cycleSchedule: ScheduleParams & { genesis: number };
+  blsPublicKey: Hex;
+}
+
+/** Selectors of every function named in `names` (all overloads), read from the contract's ABI. */
+export function selectorsOf(abi: Abi, names: readonly string[]): Hex[] {
+  const fns = abi.filter((item): item is AbiFunction => item.type === "function" && names.includes(item.name));
+  const missing = names.filter((n) => !fns.some((f) => f.name === n));
+  if (missing.length > 0) throw new Error(`ABI has no function named ${missing.join(", ")}`);
+  return fns.map((f) => toFunctionSelector(f));
+}
+
+/**
+ * Deploys and wires the whole stack: AccessManager, Core4Mica, the V2 decoder and the ClearingHouse, and, when no
+ * existing ones are given, mock ERC-20s and the ERC-8004 registries. The deployer (AccessManager admin) configures
+ * everything first; then every restricted function is given its role and the role holders are granted.
+ */
+export async function deployStack(viem: HardhatViemHelpers, options: DeployStackOptions): Promise<DeployedStack> {
+  const log = options.log ?? (() => {});
+  const publicClient = await viem.getPublicClient();
+  const [deployerWallet] = await viem.getWalletClients();
+  if (deployerWallet === undefined) throw new Error("no deployer account is configured for this network");
+  const deployer = deployerWallet.account.address;
+  const chainId = await publicClient.getChainId();
+  const send = async (label: string, pending: Promise<Hex>) => {
+    const receipt = await publicClient.waitForTransactionReceipt({ hash: await pending });
+    if (receipt.status !== "success") throw new Error(`${label} reverted (tx ${receipt.transactionHash})`);
+  };
+  const deployed = (name: string, address: Address) => log(`  deployed ${name.padEnd(36)} ${address}`);
+
+  const manager = await viem.deployContract("AccessManager", [deployer]);
+  deployed("AccessManager", manager.address);
+
+  let tokens: DeployedStack["tokens"];
+  if (options.tokens === undefined) {
+    tokens = [];
+    for (const [name, symbol, decimals] of [
+      ["Test USD Coin", "tUSDC", 6],
+      ["Test Dai", "tDAI", 18],
+    ] as const) {
+      const token = await viem.deployContract("MockERC20", [name, symbol, decimals]);
+      deployed(`MockERC20 ${symbol}`, token.address);
+      tokens.push({ symbol, address: token.address, decimals });
+    }
+  } else {
+    tokens = [];
+    for (const address of options.tokens) {
+      const token = await viem.getContractAt("MockERC20", getAddress(address));
+      tokens.push({ symbol: await token.read.symbol(), address: token.address, decimals: await token.read.decimals() });
+    }
+  }
+
+  let identityRegistry: Address | null = null;
+  let validationRegistries = options.validationRegistries?.map((a) => getAddress(a));
+  if (validationRegistries === undefined) {
+    const identity = await viem.deployContract("ERC8004IdentityRegistry");
+    deployed("ERC8004IdentityRegistry", identity.address);
+    const validation = await viem.deployContract("ERC8004ValidationRegistry", [identity.address]);
+    deployed("ERC8004ValidationRegistry", validation.address);
+    identityRegistry = identity.address;
+    validationRegistries = [validation.address];
+  }
+
+  const key = g1ToEip2537(options.blsPublicKey);
+  const vault = await viem.deployContract("Core4Mica", [manager.address, key, tokens.map((t) => t.address)]);
+  deployed("Core4Mica", vault.address);
+  const decoder = await viem.deployContract("ValidationRegistryGuaranteeDecoder", [
+    manager.address,
+    validationRegistries,
+  ]);
+  deployed("ValidationRegistryGuaranteeDecoder", decoder.address);
+
+  const schedule = options.schedule ?? { ...DEFAULT_SCHEDULE };
+  const now = Number((await publicClient.getBlock()).timestamp);
+  const genesis = options.genesis ?? now - (now % schedule.cycleLength);
+  const clearingHouse = await viem.deployContract("ClearingHouse", [
+    manager.address,
+    vault.address,
+    genesis,
+    schedule,
+  ]);
+  deployed("ClearingHouse", clearingHouse.address);
+
+  log("  configuring version 2 (ERC-8004 validation decoder) and the ClearingHouse hook");
+  const v2Domain = guaranteeDomain(2n, BigInt(chainId), vault.address);
+  await send("configureVersion(2)", vault.write.configureVersion([2n, key, v2Domain, decoder.address, true]));
+  await send("setClearingHouse", vault.write.setClearingHouse([clearingHouse.address]));
+
+  log("  assigning roles");
+  const governance = options.governance === undefined ? deployer : getAddress(options.governance);
+  const guardian = options.guardian === undefined ? deployer : getAddress(options.guardian);
+  const operator = getAddress(options.operator);
+  const governanceDelay = options.governanceDelay ?? 0;
+  const assignments: [Address, Abi, string[], bigint][] = [
+    [
+      vault.address,
+      vault.abi,
+      ["configureVersion", "setClearingHouse", "setAssetAllowed", "setTimings", "unpause"],
+      Roles.GOVERNANCE,
+    ],
+    [vault.address, vault.abi, ["pause"], Roles.GUARDIAN],
+    [decoder.address, decoder.abi, ["setTrustedRegistry"], Roles.GOVERNANCE],
+    [clearingHouse.address, clearingHouse.abi, ["setSchedule", "unpause"], Roles.GOVERNANCE],
+    [clearingHouse.address, clearingHouse.abi, ["pause"], Roles.GUARDIAN],
+    [clearingHouse.address, clearingHouse.abi, ["commitCycle"], Roles.OPERATOR],
+  ];
+  for (const [target, abi, names, role] of assignments) {
+    await send(`setTargetFunctionRole(${names.join(",")})`, manager.write.setTargetFunctionRole([target, selectorsOf(abi, names), role]));
+  }
+  for (const [role, label] of [
+    [Roles.GOVERNANCE, "GOVERNANCE"],
+    [Roles.GUARDIAN, "GUARDIAN"],
+    [Roles.OPERATOR, "OPERATOR"],
+  ] as const) {
+    await send(`labelRole(${label})`, manager.write.labelRole([role, label]));
+  }
+  await send("grantRole(GOVERNANCE)", manager.write.grantRole([Roles.GOVERNANCE, governance, governanceDelay]));
+  await send("grantRole(GUARDIAN)", manager.write.grantRole([Roles.GUARDIAN, guardian, 0]));
+  await send("grantRole(OPERATOR)", manager.write.grantRole([Roles.OPERATOR, operator, 0]));
+
+  const blockNumber = (await publicClient.getBlock()).number;
+  return {
+    chainId,
+    blockNumber: blockNumber.toString(),
+    deployer,
+    core4Mica: vault.address,
+    clearingHouse: clearingHouse.address,
+    contracts: {
+      AccessManager: manager.address,
+      Core4Mica: vault.address,
+      ClearingHouse: clearingHouse.address,
+      ValidationRegistryGuaranteeDecoder: decoder.address,
+      ERC8004IdentityRegistry: identityRegistry,
+    },
+    tokens,
+    validationRegistries,
+    roles: { governance, governanceDelay, guardian, operator },
+    cycleSchedule: { genesis, ...schedule },
+    blsPublicKey: options.blsPublicKey,
+  };
+}
