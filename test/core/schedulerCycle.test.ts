@@ -36,12 +36,12 @@ async function get(app: FastifyInstance, url: string) {
 }
 
 for (const backend of SCHEDULER_BACKENDS) {
-  describe(`Cycle scheduler on the Hardhat chain (ClearingHouse + settlement vault), ${backend.name}`, function () {
+  describe(`Cycle scheduler on the Hardhat chain (ClearingHouse + Core4Mica), ${backend.name}`, function () {
     let env: Awaited<ReturnType<typeof deployClearing>>;
     let db: Database;
 
     beforeEach(async function () {
-      env = await deployClearing();
+      env = await deployClearing("core4mica");
       db = await openMigrated(backend.open);
     });
     afterEach(async function () {
@@ -74,7 +74,7 @@ for (const backend of SCHEDULER_BACKENDS) {
         [p2, 2_000n * M],
         [p3, 1_000n * M],
       ] as const) {
-        await env.vault.write.deposit([who, ETH, amount], { value: amount });
+        await env.deposit(who, amount);
         await fundDb(db, who, amount);
       }
       const scheduler = newScheduler(db, env.gateway, env.chainId, env.clearingHouse.address);

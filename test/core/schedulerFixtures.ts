@@ -14,6 +14,9 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 
+import { deployStack } from "../../scripts/lib/deployStack.ts";
+import { DEV_BLS_SECRET_KEY } from "../../scripts/lib/devKeys.ts";
+import { loadBlsBackend } from "../../offchain/src/core/bls/index.ts";
 import { creditDeposit } from "../../offchain/src/adapters/db/balanceRepository.ts";
 import type { Database } from "../../offchain/src/adapters/db/database.ts";
 import { createGuaranteeRepository } from "../../offchain/src/adapters/db/guaranteeRepository.ts";
@@ -23,6 +26,7 @@ import { openPgliteDatabase } from "../../offchain/src/adapters/db/pgliteDatabas
 import { clearingHouseAbi } from "../../offchain/src/adapters/chain/clearingHouseAbi.ts";
 import { createViemClearingHouseGateway } from "../../offchain/src/adapters/chain/viemClearingHouseGateway.ts";
 import { DEFAULT_CYCLE_PHASES } from "../../offchain/src/core/netting/cycleSchedule.ts";
+import type { BlsG2Point } from "../../offchain/src/core/bls/types.ts";
 import type { GuaranteeStatus } from "../../offchain/src/core/issuance/guaranteeStore.ts";
 import { createScheduler, type SchedulerHooks } from "../../offchain/src/services/scheduler/createScheduler.ts";
 import { createLocalLeaderLock, type LeaderLock } from "../../offchain/src/services/scheduler/leaderLock.ts";
@@ -31,6 +35,7 @@ import type { ClearingHouseGateway } from "../../offchain/src/services/scheduler
 export const ETH: Address = zeroAddress;
 
 const mockVaultAbi = parseAbi([
+  "function depositFor(address payer, address asset, uint256 amount) payable",
   "function deposit(address user, address asset, uint256 amount) payable",
   "function collateral(address user, address asset) view returns (uint256)",
   "function isConsumed(bytes32 guaranteeId) view returns (bool)",
@@ -40,8 +45,12 @@ const mockVaultAbi = parseAbi([
 export const OPERATOR_KEY: Hex = "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6";
 export const OPERATOR_ROLE = 3n;
 
-/** Deploys AccessManager, the settlement mock vault and the ClearingHouse with the seeds' phases, on a fresh chain. */
-export async function deployClearing() {
+/**
+ * A fresh chain with the ClearingHouse (seeds' phases) and a vault: the real Core4Mica stack through the deploy
+ * library (`"core4mica"`), or the settlement mock (`"mock"`, which can mark an id consumed without a certificate).
+ */
+export async function deployClearing(kind: "core4mica" | "mock" = "mock") {
+  if (kind === "core4mica") return deployRealStack();
   const connection = await network.create();
   const { viem, networkHelpers, provider } = connection;
   const publicClient = (await viem.getPublicClient()) as unknown as PublicClient;
@@ -97,7 +106,18 @@ export async function deployClearing() {
     abi: clearingHouseAbi,
     client: { public: publicClient, wallet: admin! },
   });
+  const deposit = async (user: Address, amount: bigint) => {
+    const hash = await admin!.writeContract({
+      address: vault.address,
+      abi: mockVaultAbi,
+      functionName: "deposit",
+      args: [user, ETH, amount],
+      value: amount,
+    } as never);
+    await publicClient.waitForTransactionReceipt({ hash });
+  };
   return {
+    deposit,
     connection,
     viem,
     networkHelpers,
@@ -174,7 +194,7 @@ export interface TestGuarantee {
  * moved to `status`.
  */
 export async function storeGuarantee(db: Database, g: TestGuarantee): Promise<Hex> {
-  const store = createGuaranteeRepository(db, { signatureToEip2537: () => [] });
+  const store = createGuaranteeRepository(db);
   const guaranteeId = keccak256(toHex(`scheduler-test-${process.pid}-${counter++}`));
   const version = g.version ?? 1;
   const asset = (g.asset ?? ETH).toLowerCase() as Address;
@@ -193,7 +213,16 @@ export async function storeGuarantee(db: Database, g: TestGuarantee): Promise<He
     contentHash: keccak256(guaranteeId),
     request: { placeholder: 1 },
     payerSignature: "0x00",
-    certificate: { claims: "0x00", signature: `0x${"00".repeat(96)}`, signatureEip2537: [] },
+    certificate: {
+      claims: "0x00",
+      signature: `0x${"00".repeat(96)}`,
+      signatureEip2537: Object.fromEntries(
+        ["x_c0_a", "x_c0_b", "x_c1_a", "x_c1_b", "y_c0_a", "y_c0_b", "y_c1_a", "y_c1_b"].map((k) => [
+          k,
+          `0x${"00".repeat(64)}`,
+        ]),
+      ) as BlsG2Point,
+    },
     validationRegistry: version === 1 ? undefined : "0x0000000000000000000000000000000000008004",
     validationRequestHash: version === 1 ? undefined : keccak256(toHex("policy")),
   });
@@ -223,4 +252,45 @@ export async function statusesOf(db: Database, ids: Hex[]): Promise<string[]> {
     out.push(rows[0]!.status);
   }
   return out;
+}
+
+async function deployRealStack() {
+  const connection = await network.create();
+  const { viem, networkHelpers, provider } = connection;
+  const publicClient = (await viem.getPublicClient()) as unknown as PublicClient;
+  const [admin, ...others] = await viem.getWalletClients();
+  const operator = privateKeyToAccount(OPERATOR_KEY);
+  const blsPublicKey = (await loadBlsBackend("auto")).publicKey(DEV_BLS_SECRET_KEY);
+  const stack = await deployStack(viem, {
+    blsPublicKey,
+    operator: operator.address,
+    tokens: [],
+    validationRegistries: [],
+  });
+  const walletClient = createWalletClient({ account: operator, chain: hardhat, transport: custom(provider) });
+  const gateway = createViemClearingHouseGateway({ publicClient, walletClient, clearingHouse: stack.clearingHouse });
+  const client = { public: publicClient, wallet: admin! };
+  const vault = getContract({ address: stack.core4Mica, abi: mockVaultAbi, client });
+  const clearingHouse = getContract({ address: stack.clearingHouse, abi: clearingHouseAbi, client });
+  const deposit = async (user: Address, amount: bigint) => {
+    await publicClient.waitForTransactionReceipt({
+      hash: await vault.write.depositFor([user, ETH, amount], { value: amount }),
+    });
+  };
+  return {
+    deposit,
+    connection,
+    viem,
+    networkHelpers,
+    publicClient,
+    admin: admin!,
+    wallets: others,
+    operator,
+    manager: undefined,
+    vault,
+    clearingHouse,
+    gateway,
+    genesis: BigInt(stack.cycleSchedule.genesis),
+    chainId: BigInt(stack.chainId),
+  };
 }
