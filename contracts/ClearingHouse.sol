@@ -30,6 +30,8 @@ contract ClearingHouse is IClearingHouse, ClearingHouseSchedule, ReentrancyGuard
 
     /// @dev Laid out so that pay and claim touch three cycle slots (root, fixed terms, running totals).
     ///      uint112 amounts hold any real token supply (5.2e33 base units); commits refuse larger totals.
+    ///      The running-totals slot counts *unresolved* debtors down from `debtorCount`, so the commit makes it
+    ///      non-zero and the first payment of a cycle costs a 2.9k rewrite instead of a 20k fresh write.
     struct Cycle {
         bytes32 root;
         // Fixed at commit (except `finalized`).
@@ -42,7 +44,7 @@ contract ClearingHouse is IClearingHouse, ClearingHouseSchedule, ReentrancyGuard
         // Running totals. `funded` = paid in + covered by defaults.
         uint112 funded;
         uint112 claimedOut;
-        uint32 resolvedDebtors;
+        uint32 unresolvedDebtors;
         // Written by defaults only.
         uint112 covered;
     }
@@ -109,6 +111,7 @@ contract ClearingHouse is IClearingHouse, ClearingHouseSchedule, ReentrancyGuard
         c.finalityDeadline = d.finalityDeadline.toUint48();
         c.debtorCount = debtorCount;
         c.committed = true;
+        c.unresolvedDebtors = debtorCount;
         emit CycleCommitted(
             cycleId,
             asset,
@@ -183,7 +186,7 @@ contract ClearingHouse is IClearingHouse, ClearingHouseSchedule, ReentrancyGuard
         uint256 totalNet = c.totalNet;
         if (funded >= totalNet) {
             paid = amount;
-        } else if (c.resolvedDebtors >= c.debtorCount) {
+        } else if (c.unresolvedDebtors == 0) {
             // Every debtor is resolved, so `funded` is final: each creditor gets the same fraction of its credit.
             paid = Math.mulDiv(amount, funded, totalNet);
         } else {
@@ -206,8 +209,8 @@ contract ClearingHouse is IClearingHouse, ClearingHouseSchedule, ReentrancyGuard
         if (block.timestamp <= c.finalityDeadline) {
             revert ClearingHouseFinalityPending(cycleId, asset, c.finalityDeadline);
         }
-        if (c.resolvedDebtors < c.debtorCount) {
-            revert ClearingHouseDebtorsUnresolved(cycleId, asset, c.resolvedDebtors, c.debtorCount);
+        if (c.unresolvedDebtors != 0) {
+            revert ClearingHouseDebtorsUnresolved(cycleId, asset, c.debtorCount - c.unresolvedDebtors, c.debtorCount);
         }
         c.finalized = true;
         emit CycleFinalized(cycleId, asset, c.funded - c.covered, c.covered);
@@ -242,7 +245,7 @@ contract ClearingHouse is IClearingHouse, ClearingHouseSchedule, ReentrancyGuard
                 committed: c.committed,
                 finalized: c.finalized,
                 debtorCount: c.debtorCount,
-                resolvedDebtors: c.resolvedDebtors,
+                resolvedDebtors: c.debtorCount - c.unresolvedDebtors,
                 root: c.root,
                 totalNet: c.totalNet,
                 paidIn: c.funded - c.covered,
@@ -304,8 +307,13 @@ contract ClearingHouse is IClearingHouse, ClearingHouseSchedule, ReentrancyGuard
         uint8 f = flags[debtor];
         if (f & (PAID | DEFAULTED) != 0) revert ClearingHouseDebtorAlreadyResolved(cycleId, asset, debtor);
         _verify(c.root, cycleId, asset, debtor, NettingLeaf.NET_DEBTOR, amount, proof);
+        uint32 unresolved = c.unresolvedDebtors;
+        if (unresolved == 0) revert ClearingHouseTooManyDebtors(cycleId, asset, c.debtorCount);
         flags[debtor] = f | flag;
-        ++c.resolvedDebtors;
+        // Non-zero, checked just above.
+        unchecked {
+            c.unresolvedDebtors = unresolved - 1;
+        }
     }
 
     function _verify(

@@ -66,6 +66,9 @@ interface IClearingHouse is IClearingHouseSchedule {
     error ClearingHouseCreditAlreadyClaimed(uint256 cycleId, address asset, address creditor);
     /// @notice The leaf (participant, role, amount) is not in the (cycle, asset)'s tree.
     error ClearingHouseInvalidProof(uint256 cycleId, address asset, address participant, uint8 role, uint256 amount);
+    /// @notice Every one of the commit's `debtorCount` debtors is already resolved: the tree holds more debtor
+    ///         leaves than the commit declared.
+    error ClearingHouseTooManyDebtors(uint256 cycleId, address asset, uint32 debtorCount);
     /// @notice The payment received differs from the net debit (ETH value, or ERC-20 balance change).
     error ClearingHouseIncorrectPayment(uint256 expected, uint256 received);
     /// @notice ETH sent where none is expected (an ERC-20 payment, or not from the vault).

@@ -53,3 +53,11 @@ interface VmBls {
 
 /// @dev The same cheatcode address, typed with the BLS additions.
 VmBls constant vmBls = VmBls(address(uint160(uint256(keccak256("hevm cheat code")))));
+
+/// @dev Cheatcodes added by the ClearingHouse tests (appended so the shared interface above stays untouched).
+interface VmClearing {
+    function chainId(uint256 newChainId) external;
+}
+
+/// @dev The same cheatcode address, typed with the ClearingHouse additions.
+VmClearing constant vmc = VmClearing(address(uint160(uint256(keccak256("hevm cheat code")))));
