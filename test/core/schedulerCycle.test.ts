@@ -7,6 +7,7 @@ import type { Database } from "../../offchain/src/adapters/db/database.ts";
 import { batchHash, sortBatchEntries } from "../../offchain/src/core/netting/batchHash.ts";
 import { buildNettingTree } from "../../offchain/src/core/netting/buildNettingTree.ts";
 import { deadlinesOf, type ScheduleSegment } from "../../offchain/src/core/scheduler/scheduleSegments.ts";
+import { createCycleScheduler } from "../../offchain/src/services/scheduler/createCycleScheduler.ts";
 import { cycleRoutes } from "../../offchain/src/adapters/http/cycleRoutes.ts";
 import { sendError } from "../../offchain/src/adapters/http/errorBody.ts";
 import {
@@ -14,6 +15,7 @@ import {
   deployClearing,
   ETH,
   fundDb,
+  OPERATOR_KEY,
   newScheduler,
   openMigrated,
   SCHEDULER_BACKENDS,
@@ -283,6 +285,28 @@ for (const backend of SCHEDULER_BACKENDS) {
 
       // The next cycle goes on: its V1 is still payable, not netted here.
       expect(await statusesOf(db, [later])).to.deep.equal(["FINALIZED_PAYABLE"]);
+    });
+    it("is built from Core's config by createCycleScheduler and ticks on the chain clock", async function () {
+      const cs = createCycleScheduler({
+        db,
+        databaseUrl: undefined,
+        rpcUrl: "http://127.0.0.1:9", // never dialled: reads go through the given client, and nothing is sent
+        chainId: env.chainId,
+        clearingHouse: env.clearingHouse.address,
+        operatorKey: OPERATOR_KEY,
+        assets: [ETH],
+        publicClient: env.publicClient,
+      });
+      const segments = await cs.schedule();
+      expect(segments).to.have.length(1);
+      expect(segments[0]!.startTime).to.equal(env.genesis);
+      const ticks: bigint[] = [];
+      cs.start({ intervalMs: 10, onTick: (now) => ticks.push(now) });
+      while (ticks.length === 0) await new Promise((r) => setTimeout(r, 5));
+      await cs.close();
+      const now = await env.gateway.latestTimestamp();
+      expect(ticks[0]).to.equal(now);
+      expect(await cycleStatus(db, (now - env.genesis) / 86_400n)).to.equal("OPEN");
     });
   });
 }
