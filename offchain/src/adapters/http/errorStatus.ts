@@ -25,6 +25,9 @@ const STATUS: Record<string, number> = {
   // 404
   NOT_FOUND: 404,
   GUARANTEE_NOT_FOUND: 404,
+  CYCLE_NOT_FOUND: 404,
+  BATCH_NOT_FOUND: 404,
+  POSITION_NOT_FOUND: 404,
   // 409: valid, but the state does not allow it.
   CYCLE_CLOSED: 409,
   INSUFFICIENT_COLLATERAL: 409,

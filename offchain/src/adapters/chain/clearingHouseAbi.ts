@@ -1,0 +1,42 @@
+import { parseAbi } from "viem";
+
+/**
+ * The ClearingHouse functions, views and errors the operator uses (contracts/interfaces/IClearingHouse.sol).
+ * Hand-written so the operator does not depend on build artifacts; test/core/schedulerAbi.test.ts pins every
+ * entry to the compiled ABI.
+ */
+export const clearingHouseAbi = parseAbi([
+  "struct Segment { uint48 startTime; uint48 firstCycleId; uint32 cycleLength; uint32 resolutionCutoff; uint32 commitDelay; uint32 paymentWindow; uint32 finalityWindow; }",
+  "struct CycleState { bool committed; bool finalized; uint32 debtorCount; uint32 resolvedDebtors; bytes32 root; uint256 totalNet; uint256 paidIn; uint256 covered; uint256 claimedOut; uint256 paymentDeadline; uint256 finalityDeadline; }",
+  "struct ParticipantState { bool paid; bool defaulted; bool claimed; }",
+  "struct DefaultClaim { address debtor; uint256 amount; bytes32[] proof; }",
+  "function scheduleSegments() view returns (Segment[])",
+  "function getCycle(uint256 cycleId, address asset) view returns (CycleState)",
+  "function getParticipant(uint256 cycleId, address asset, address participant) view returns (ParticipantState)",
+  "function vault() view returns (address)",
+  "function v1FallbackOpensAt(uint256 cycleId, address asset) view returns (uint64)",
+  "function commitCycle(uint256 cycleId, address asset, bytes32 root, uint256 totalNetDebit, uint256 totalNetCredit, uint32 debtorCount, uint32 creditorCount, bytes32 batchHash, bytes32[] v2GuaranteeIds)",
+  "function payNetDebit(uint256 cycleId, address asset, address debtor, uint256 amount, bytes32[] proof) payable",
+  "function markDefaulted(uint256 cycleId, address asset, DefaultClaim[] claims)",
+  "function claimNetCredit(uint256 cycleId, address asset, address creditor, uint256 amount, bytes32[] proof) returns (uint256 paid)",
+  "function finalizeCycle(uint256 cycleId, address asset)",
+  "error ClearingHouseOutsideCommitWindow(uint256 cycleId, uint256 timestamp, uint256 opensAt, uint256 closesAt)",
+  "error ClearingHouseCycleAlreadyCommitted(uint256 cycleId, address asset)",
+  "error ClearingHouseUnbalancedTotals(uint256 totalNetDebit, uint256 totalNetCredit)",
+  "error ClearingHouseInconsistentCounts(uint256 totalNet, uint32 debtorCount, uint32 creditorCount)",
+  "error ClearingHouseInvalidRoot(bytes32 root, uint256 totalNet)",
+  "error ClearingHouseCycleNotCommitted(uint256 cycleId, address asset)",
+  "error ClearingHousePaymentWindowClosed(uint256 cycleId, address asset, uint256 paymentDeadline)",
+  "error ClearingHousePaymentWindowOpen(uint256 cycleId, address asset, uint256 paymentDeadline)",
+  "error ClearingHouseDebtorAlreadyResolved(uint256 cycleId, address asset, address debtor)",
+  "error ClearingHouseInvalidProof(uint256 cycleId, address asset, address participant, uint8 role, uint256 amount)",
+  "error ClearingHouseFinalityPending(uint256 cycleId, address asset, uint256 finalityDeadline)",
+  "error ClearingHouseDebtorsUnresolved(uint256 cycleId, address asset, uint32 resolved, uint32 debtorCount)",
+  "error ClearingHouseCycleAlreadyFinalized(uint256 cycleId, address asset)",
+  "error EnforcedPause()",
+  "error AccessManagedUnauthorized(address caller)",
+  "error Core4MicaGuaranteeAlreadyConsumed(bytes32 guaranteeId)",
+]);
+
+/** The vault view the scheduler asks before netting V2 guarantees (ICore4MicaSettlement). */
+export const vaultSettlementAbi = parseAbi(["function isConsumed(bytes32 guaranteeId) view returns (bool)"]);
