@@ -14,19 +14,8 @@ import { join } from "node:path";
 
 import { network } from "hardhat";
 import { pino } from "pino";
-import {
-  createWalletClient,
-  custom,
-  formatEther,
-  keccak256,
-  toHex,
-  zeroAddress,
-  type Address,
-  type Hex,
-  type PublicClient,
-} from "viem";
+import { formatEther, keccak256, toHex, zeroAddress, type Address, type Hex, type PublicClient } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
-import { hardhat as hardhatChain } from "viem/chains";
 
 import { loadConfig } from "../offchain/src/config.ts";
 import { buildValidationPolicy } from "../offchain/src/core/buildValidationPolicy.ts";
@@ -239,15 +228,108 @@ try {
   console.log(`  ${certificates.length} payable guarantees in cycle ${cycleId}`);
 
   step(`5. Cycle ${cycleId}: close, net, commit (operator), pay, default (keeper), finalize, claim`);
-  const gatewayWallet = createWalletClient({ account: operator, chain: hardhatChain, transport: custom(provider) });
-  void gatewayWallet;
-  void deadlines;
-  // The cycle part is driven through Core's scheduler (see below).
-  await runCycle();
+  type Call = { to: Address; data: Hex; value: string };
+  type Position = { role: string; amount: string; calls: Record<string, Call> };
+  const position = async (participant: Address) =>
+    (await api("GET", `/core/cycles/${cycleId}/${ETH}/positions/${participant.toLowerCase()}`))
+      .body as unknown as Position;
+  const send = async (from: Address, call: Call) => {
+    const hash = await walletOf(from).sendTransaction({ to: call.to, data: call.data, value: BigInt(call.value) });
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error(`transaction from ${who(from)} reverted`);
+  };
+  const tick = async (label: string) => {
+    const report = await core.scheduler!.tick(chainNow);
+    const kinds = report.actions.map((a: { kind: string }) => a.kind);
+    console.log(`  tick at ${label}: ${kinds.length > 0 ? kinds.join(", ") : "nothing due"}`);
+    await background.runOnce();
+  };
 
-  async function runCycle() {
-    // placeholder replaced when the scheduler is wired into createCore
+  await advanceTo(BigInt(deadlines.resolutionCutoff));
+  await tick("resolution cutoff");
+  const committed = await clearingHouse.read.getCycle([cycleId, ETH]);
+  const batch = (await api("GET", `/core/cycles/${cycleId}/${ETH}`)).body as { root?: string; status?: string };
+  check(
+    committed.root === batch.root,
+    `the committed Merkle root on-chain equals Core's (${String(batch.root).slice(0, 18)}…)`,
+  );
+  check(
+    committed.committed && committed.totalNet > 0n,
+    `committed on-chain: net debit = net credit = ${fmt(committed.totalNet)}`,
+  );
+
+  const everyone = [...Object.values(payers), ...Object.values(recipients)].map((a) => a.address);
+  const positions = new Map<Address, Position>();
+  for (const p of everyone) positions.set(p, await position(p));
+  for (const [p, pos] of positions)
+    console.log(`  ${who(p).padEnd(6)} ${pos.role.padEnd(12)} ${fmt(BigInt(pos.amount))}`);
+
+  // alice and bob pay their net debit with the call data Core serves; carol stays silent.
+  for (const p of [payers.alice.address, payers.bob.address]) {
+    const pos = positions.get(p)!;
+    if (pos.role === "NET_DEBTOR") {
+      await send(p, pos.calls.payNetDebit!);
+      console.log(`  ${who(p)} paid ${fmt(BigInt(pos.amount))}`);
+    }
   }
+  const carolBefore = await vault.read.collateral([payers.carol.address, ETH]);
+  await advanceTo(BigInt(deadlines.paymentDeadline) + 1n);
+  await tick("payment deadline");
+  const carolDebt = BigInt(positions.get(payers.carol.address)!.amount);
+  const carolAfter = await vault.read.collateral([payers.carol.address, ETH]);
+  check(
+    carolBefore - carolAfter === carolDebt,
+    `the keeper covered carol's default of ${fmt(carolDebt)} from her collateral`,
+  );
+
+  await advanceTo(BigInt(deadlines.finalityDeadline) + 1n);
+  await tick("finality deadline");
+  const finalState = await clearingHouse.read.getCycle([cycleId, ETH]);
+  check(finalState.finalized, "the cycle is finalized on-chain");
+
+  for (const [p, pos] of positions) {
+    if (pos.role !== "NET_CREDITOR") continue;
+    const before = await publicClient.getBalance({ address: p });
+    await send(payers.alice.address, pos.calls.claimNetCredit!); // anyone may trigger; funds go to the creditor
+    const after = await publicClient.getBalance({ address: p });
+    check(after - before === BigInt(pos.amount), `${who(p)} claimed its net credit of ${fmt(BigInt(pos.amount))}`);
+  }
+  await background.runOnce();
+
+  step("6. Summary: chain and database");
+  for (const [payer] of deposits) {
+    const onChain = await vault.read.collateral([payer, ETH]);
+    const row = await core.db.query<{ deposited: string; locked: string }>(
+      "SELECT deposited, locked FROM balances WHERE user_address = $1 AND asset = $2",
+      [payer.toLowerCase(), ETH],
+    );
+    const dbDeposited = BigInt(row.rows[0]?.deposited ?? -1);
+    check(
+      onChain === dbDeposited,
+      `${who(payer).padEnd(6)} collateral on-chain ${fmt(onChain)} = in Core ${fmt(dbDeposited)}`,
+    );
+    const open = await core.db.query<{ sum: string | null }>(
+      "SELECT COALESCE(SUM(amount), 0)::text AS sum FROM guarantees WHERE user_address = $1 AND asset = $2 AND lock_held",
+      [payer.toLowerCase(), ETH],
+    );
+    check(
+      BigInt(row.rows[0]?.locked ?? -1) === BigInt(open.rows[0]?.sum ?? -1),
+      `${who(payer).padEnd(6)} locked ${fmt(BigInt(row.rows[0]?.locked ?? 0))} = sum of its open guarantees`,
+    );
+  }
+  const statuses = await core.db.query<{ status: string; n: string }>(
+    "SELECT status, COUNT(*)::text AS n FROM guarantees GROUP BY status ORDER BY status",
+  );
+  console.log(`  guarantees by status: ${statuses.rows.map((r) => `${r.status} ${r.n}`).join(", ")}`);
+  check(
+    statuses.rows.every((r) => r.status === "SETTLED" || r.status === "DEFAULT_REMUNERATED"),
+    "every netted guarantee ended SETTLED or DEFAULT_REMUNERATED",
+  );
+  const chState = await clearingHouse.read.getCycle([cycleId, ETH]);
+  console.log(
+    `  ClearingHouse cycle ${cycleId}: paid in ${fmt(chState.paidIn)}, covered ${fmt(chState.covered)}, claimed ${fmt(chState.claimedOut)}`,
+  );
+  check(chState.paidIn + chState.covered === chState.totalNet, "paid in + covered = total net credit (fully funded)");
 
   await background.stop();
   await core.close();
