@@ -1,11 +1,24 @@
 import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
-import { createPublicClient, http, type Hex, type PublicClient } from "viem";
+import {
+  createPublicClient,
+  http,
+  zeroAddress,
+  type Account,
+  type Address,
+  type Chain,
+  type Hex,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 
 import { startBackgroundJobs, type BackgroundJobs } from "./adapters/chain/backgroundJobs.ts";
 import { ChainUnavailableError } from "./adapters/chain/chainActions.ts";
 import { createErc1271Verifier } from "./adapters/chain/erc1271.ts";
 import { readGuaranteeExpiry, readValidationStatus } from "./adapters/chain/vaultReads.ts";
+import { readScheduleSegments } from "./adapters/chain/viemClearingHouseGateway.ts";
 import { createLifecycleRepository } from "./adapters/db/lifecycleRepository.ts";
 import { getBalances } from "./adapters/db/balanceRepository.ts";
 import type { Database } from "./adapters/db/database.ts";
@@ -23,6 +36,10 @@ import { loadSecp256k1Recovery, type Secp256k1Recovery } from "./core/secp256k1/
 import { createIssuance, type IssueGuarantee } from "./core/issuance/issueGuarantee.ts";
 import { createLifecycle, type Lifecycle } from "./core/lifecycle/createLifecycle.ts";
 import type { IsValidSignature } from "./core/issuance/verifyPayerSignature.ts";
+import type { ScheduleSegment } from "./core/scheduler/scheduleSegments.ts";
+import { createCycleScheduler, type CycleScheduler } from "./services/scheduler/createCycleScheduler.ts";
+import type { SchedulerHooks } from "./services/scheduler/createScheduler.ts";
+import type { SchedulerLoop } from "./services/scheduler/startSchedulerLoop.ts";
 
 export interface CoreDeps {
   /** An already open database (tests, several instances on one PGlite); otherwise opened from config. */
@@ -32,8 +49,17 @@ export interface CoreDeps {
   isValidSignature?: IsValidSignature;
   logger?: Logger;
   bls?: BlsBackend;
-  /** A chain client (tests: Hardhat's); otherwise one is built from config.rpcUrl when set. */
+  /** A chain client (tests, the demo: Hardhat's); otherwise one over `transport`, else over config.rpcUrl. */
   chainClient?: PublicClient;
+  /**
+   * A viem transport to the chain, e.g. `custom(provider)` for an in-process EIP-1193 provider (Hardhat's EDR):
+   * used for the chain client when `chainClient` is absent and for the operator's wallet (with config.operatorKey).
+   */
+  transport?: Transport;
+  /** The operator's wallet client (a local account); otherwise one from config.operatorKey. */
+  walletClient?: WalletClient<Transport, Chain, Account>;
+  /** Crash seams of the cycle scheduler (tests). */
+  schedulerHooks?: SchedulerHooks;
   /** Payer-signature recovery; defaults to native libsecp256k1, else viem. */
   recovery?: Secp256k1Recovery;
 }
@@ -46,8 +72,19 @@ export interface Core {
   bls: BlsBackend;
   /** Dispute, cancel, V2 promotion and expiry (issue #4 item 5). */
   lifecycle: Lifecycle;
-  /** Starts the chain follower and lifecycle jobs (needs a chain client and config.sync); stopped by close(). */
-  startBackground(): BackgroundJobs;
+  /**
+   * The cycle scheduler (close, net, commit, default, finalize), built when config.clearingHouse, an operator
+   * (config.operatorKey or deps.walletClient) and a chain (config.rpcUrl, deps.chainClient or deps.transport)
+   * are all set; otherwise undefined. `scheduler.tick(now)` drives it deterministically; startBackground() runs
+   * its loop on the chain clock every config.schedulerIntervalMs.
+   */
+  scheduler: CycleScheduler | undefined;
+  /**
+   * Starts the chain follower and lifecycle jobs (when config.sync is set) and the scheduler loop (when there is
+   * a scheduler); `{ scheduler: false }` leaves the scheduler to explicit ticks. Stopped by close(). Idempotent.
+   * Throws ChainUnavailableError without a chain client.
+   */
+  startBackground(options?: { scheduler?: boolean }): BackgroundJobs;
   /** The operator's 48-byte compressed G1 public key. */
   blsPublicKey: Hex;
   /** Starts listening; returns the base URL. */
@@ -101,8 +138,10 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       now,
     });
 
+    const chainTransport = deps.transport ?? (config.rpcUrl ? http(config.rpcUrl) : undefined);
     const chainClient =
-      deps.chainClient ?? (config.rpcUrl ? createPublicClient({ transport: http(config.rpcUrl) }) : undefined);
+      deps.chainClient ??
+      (chainTransport ? (createPublicClient({ transport: chainTransport }) as PublicClient) : undefined);
     const lifecycle = createLifecycle({
       store: createLifecycleRepository(db),
       domain: { chainId: config.chainId, core4Mica: config.core4Mica },
@@ -116,6 +155,62 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       now,
     });
     let background: BackgroundJobs | undefined;
+    let schedulerLoop: SchedulerLoop | undefined;
+
+    let cycleScheduler: CycleScheduler | undefined;
+    if (config.clearingHouse && (config.operatorKey || deps.walletClient) && chainClient) {
+      const operator = deps.walletClient?.account.address ?? privateKeyToAccount(config.operatorKey!).address;
+      if (config.deploymentOperator && config.deploymentOperator !== operator.toLowerCase()) {
+        logger.warn(
+          { operator, deploymentOperator: config.deploymentOperator },
+          "the operator key is not the deployment's OPERATOR: commits will revert unless it holds the role",
+        );
+      }
+      cycleScheduler = createCycleScheduler({
+        db,
+        databaseUrl: db.kind === "postgres" ? config.databaseUrl : undefined,
+        rpcUrl: config.rpcUrl,
+        chainId: config.chainId,
+        clearingHouse: config.clearingHouse,
+        operatorKey: config.operatorKey,
+        assets: [zeroAddress, ...config.tokens.map((t) => t.address)],
+        publicClient: chainClient,
+        walletClient: deps.walletClient,
+        transport: chainTransport,
+        hooks: deps.schedulerHooks,
+        log: (message, details) => logger.info(details, message),
+      });
+    }
+    const clearingHouse = config.clearingHouse;
+    let readSchedule: (() => Promise<readonly ScheduleSegment[]>) | undefined;
+    if (clearingHouse) {
+      if (cycleScheduler) readSchedule = cycleScheduler.schedule;
+      else if (chainClient) {
+        let cached: { at: number; segments: Promise<ScheduleSegment[]> } | undefined;
+        readSchedule = () => {
+          if (!cached || Date.now() - cached.at > 60_000) {
+            const segments = readScheduleSegments(chainClient, clearingHouse);
+            cached = { at: Date.now(), segments };
+            segments.catch(() => (cached = undefined));
+          }
+          return cached.segments;
+        };
+      } else {
+        const s = config.schedule;
+        const fromConfig: ScheduleSegment[] = [
+          {
+            startTime: s.genesis,
+            firstCycleId: 0n,
+            cycleLength: s.cycleLength,
+            resolutionCutoff: s.resolutionCutoff,
+            commitDelay: s.commitDelay,
+            paymentWindow: s.paymentWindow,
+            finalityWindow: s.finalityWindow,
+          },
+        ];
+        readSchedule = async () => fromConfig;
+      }
+    }
 
     const metrics = createMetrics();
     const app = buildHttpServer({
@@ -143,6 +238,9 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
         const session = await createSession(db, address, config.sessionTtlSeconds);
         return { ...session, address };
       },
+      ...(clearingHouse && readSchedule
+        ? { cycles: { cycleDb: db, chainId: config.chainId, clearingHouse, schedule: readSchedule } }
+        : {}),
       publicParams: publicParams(config, blsPublicKey, domains),
       tokens: {
         chainId: config.chainId.toString(),
@@ -168,9 +266,28 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       issue,
       bls,
       lifecycle,
-      startBackground() {
-        if (!chainClient || !config.sync) throw new ChainUnavailableError("background jobs need FOURMICA_RPC_URL");
+      scheduler: cycleScheduler,
+      startBackground(options = {}) {
+        if (!chainClient) throw new ChainUnavailableError("background jobs need FOURMICA_RPC_URL");
+        if (cycleScheduler && options.scheduler !== false) {
+          schedulerLoop ??= cycleScheduler.start({
+            intervalMs: config.schedulerIntervalMs ?? 15_000,
+            onTick: (now, report) => {
+              if (report.actions.length > 0) {
+                logger.info(
+                  { now: now.toString(), actions: report.actions.map((a) => `${a.kind} ${a.cycleId}:${a.asset}`) },
+                  "scheduler tick",
+                );
+              }
+            },
+            onError: (e) => logger.warn({ err: e }, "scheduler tick failed"),
+          });
+        }
         const sync = config.sync;
+        if (!sync) {
+          background ??= { runOnce: async () => {}, stop: async () => schedulerLoop?.stop() };
+          return background;
+        }
         background ??= startBackgroundJobs(
           {
             client: chainClient,
@@ -195,6 +312,7 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
         closed ??= (async () => {
           await background?.stop();
           await app.close();
+          await cycleScheduler?.close();
           if (ownsDb) await db.close();
         })();
         return closed;
