@@ -113,7 +113,7 @@ const envSchema = z.object({
       .transform(Number),
     "1",
   ),
-  FOURMICA_TRUSTED_REGISTRIES: csv(address, "").optional(),
+  FOURMICA_TRUSTED_REGISTRIES: csv(address, ""),
   FOURMICA_FRESHNESS_PAST_SECONDS: uintSeconds("300"),
   FOURMICA_FRESHNESS_FUTURE_SECONDS: uintSeconds("60"),
   FOURMICA_CYCLE_GENESIS: seconds.optional(),
@@ -209,7 +209,9 @@ export function loadConfig(
   if (chainId === undefined) problems.push("FOURMICA_CHAIN_ID: required (or FOURMICA_DEPLOYMENTS_FILE with chainId)");
 
   const versions = [...new Set(e.FOURMICA_ACCEPTED_VERSIONS)].sort((a, b) => a - b);
-  const trustedRegistries = e.FOURMICA_TRUSTED_REGISTRIES ?? deployments.validationRegistries ?? [];
+  // Unset (or empty) in the environment: the deployment's registries.
+  const trustedRegistries =
+    e.FOURMICA_TRUSTED_REGISTRIES.length > 0 ? e.FOURMICA_TRUSTED_REGISTRIES : (deployments.validationRegistries ?? []);
   if (versions.includes(2) && trustedRegistries.length === 0) {
     problems.push("FOURMICA_TRUSTED_REGISTRIES: required when version 2 is accepted");
   }
