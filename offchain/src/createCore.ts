@@ -36,7 +36,7 @@ import { loadSecp256k1Recovery, type Secp256k1Recovery } from "./core/secp256k1/
 import { createIssuance, type IssueGuarantee } from "./core/issuance/issueGuarantee.ts";
 import { createLifecycle, type Lifecycle } from "./core/lifecycle/createLifecycle.ts";
 import type { IsValidSignature } from "./core/issuance/verifyPayerSignature.ts";
-import type { ScheduleSegment } from "./core/scheduler/scheduleSegments.ts";
+import { segmentsOf, type ScheduleSegment } from "./core/cycles/cycleSchedule.ts";
 import { createCycleScheduler, type CycleScheduler } from "./services/scheduler/createCycleScheduler.ts";
 import type { SchedulerHooks } from "./services/scheduler/createScheduler.ts";
 import type { SchedulerLoop } from "./services/scheduler/startSchedulerLoop.ts";
@@ -85,6 +85,11 @@ export interface Core {
    * Throws ChainUnavailableError without a chain client.
    */
   startBackground(options?: { scheduler?: boolean }): BackgroundJobs;
+  /**
+   * Reads the ClearingHouse's schedule segments (cached a minute) and numbers new guarantees' cycles with them;
+   * without a chain, the configured genesis segment. Also run by startBackground and each scheduler loop tick.
+   */
+  refreshSchedule(): Promise<readonly ScheduleSegment[]>;
   /** The operator's 48-byte compressed G1 public key. */
   blsPublicKey: Hex;
   /** Starts listening; returns the base URL. */
@@ -120,15 +125,20 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       config.acceptedVersions.map((v) => [v, guaranteeDomain(v, config.chainId, config.core4Mica)]),
     );
 
+    // Issuance numbers cycles with the ClearingHouse's segments: the configured genesis segment until the chain's
+    // are read (refreshSchedule: at startBackground and on scheduler ticks, at most once a minute).
+    let segments: readonly ScheduleSegment[] = segmentsOf(config.schedule);
     const guarantees = createGuaranteeRepository(db);
     const issue = createIssuance({
       policy: {
+        get schedule() {
+          return segments;
+        },
         chainId: config.chainId,
         domains,
         trustedRegistries: new Set(config.trustedRegistries),
         maxAgeSeconds: config.freshnessPastSeconds,
         maxFutureSkewSeconds: config.freshnessFutureSeconds,
-        schedule: config.schedule,
       },
       core4Mica: config.core4Mica,
       store: guarantees,
@@ -196,21 +206,28 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
           return cached.segments;
         };
       } else {
-        const s = config.schedule;
-        const fromConfig: ScheduleSegment[] = [
-          {
-            startTime: s.genesis,
-            firstCycleId: 0n,
-            cycleLength: s.cycleLength,
-            resolutionCutoff: s.resolutionCutoff,
-            commitDelay: s.commitDelay,
-            paymentWindow: s.paymentWindow,
-            finalityWindow: s.finalityWindow,
-          },
-        ];
-        readSchedule = async () => fromConfig;
+        readSchedule = async () => segments;
       }
     }
+    const chainSchedule = clearingHouse && chainClient ? readSchedule : undefined;
+    async function refreshSchedule(): Promise<readonly ScheduleSegment[]> {
+      if (!chainSchedule) return segments;
+      const read = await chainSchedule();
+      if (read.length === 0) return segments;
+      const first = read[0]!;
+      const mine = segmentsOf(config.schedule)[0]!;
+      if (first.startTime !== mine.startTime || first.cycleLength !== mine.cycleLength) {
+        logger.warn(
+          { chain: first.startTime.toString(), config: mine.startTime.toString() },
+          "the configured schedule is not the ClearingHouse's: following the chain",
+        );
+      }
+      segments = read;
+      return segments;
+    }
+    const refreshQuietly = () => {
+      refreshSchedule().catch((e: unknown) => logger.warn({ err: e }, "cannot read the ClearingHouse schedule"));
+    };
 
     const metrics = createMetrics();
     const app = buildHttpServer({
@@ -267,12 +284,15 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       bls,
       lifecycle,
       scheduler: cycleScheduler,
+      refreshSchedule,
       startBackground(options = {}) {
         if (!chainClient) throw new ChainUnavailableError("background jobs need FOURMICA_RPC_URL");
+        refreshQuietly();
         if (cycleScheduler && options.scheduler !== false) {
           schedulerLoop ??= cycleScheduler.start({
             intervalMs: config.schedulerIntervalMs ?? 15_000,
             onTick: (now, report) => {
+              refreshQuietly();
               if (report.actions.length > 0) {
                 logger.info(
                   { now: now.toString(), actions: report.actions.map((a) => `${a.kind} ${a.cycleId}:${a.asset}`) },

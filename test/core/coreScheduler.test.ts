@@ -4,7 +4,7 @@ import { hardhat } from "viem/chains";
 
 import type { Database } from "../../offchain/src/adapters/db/database.ts";
 import { createCore, type Core, type CoreDeps } from "../../offchain/src/createCore.ts";
-import { deadlinesOf } from "../../offchain/src/core/scheduler/scheduleSegments.ts";
+import { deadlinesOf } from "../../offchain/src/core/cycles/cycleSchedule.ts";
 import { silentLogger, testConfig } from "./fixtures.ts";
 import {
   cycleStatus,

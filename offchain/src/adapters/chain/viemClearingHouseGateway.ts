@@ -11,7 +11,7 @@ import {
   type WalletClient,
 } from "viem";
 
-import type { ScheduleSegment } from "../../core/scheduler/scheduleSegments.ts";
+import type { ScheduleSegment } from "../../core/cycles/cycleSchedule.ts";
 import type { ClearingHouseGateway, SentTransaction } from "../../services/scheduler/clearingHouseGateway.ts";
 import { clearingHouseAbi, vaultSettlementAbi } from "./clearingHouseAbi.ts";
 

@@ -14,7 +14,7 @@ import { privateKeyToAccount } from "viem/accounts";
 
 import { createViemClearingHouseGateway } from "../../adapters/chain/viemClearingHouseGateway.ts";
 import type { Database } from "../../adapters/db/database.ts";
-import type { ScheduleSegment } from "../../core/scheduler/scheduleSegments.ts";
+import type { ScheduleSegment } from "../../core/cycles/cycleSchedule.ts";
 import type { ClearingHouseGateway } from "./clearingHouseGateway.ts";
 import { createScheduler, type Scheduler, type SchedulerHooks, type TickReport } from "./createScheduler.ts";
 import { createLeaderLock, type LeaderLock } from "./leaderLock.ts";
