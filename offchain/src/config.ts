@@ -39,6 +39,10 @@ export interface CoreConfig {
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Chain follower and lifecycle jobs (run when an RPC URL is set). */
   sync?: SyncConfig | undefined;
+  /** Pause between cycle scheduler ticks (FOURMICA_SCHEDULER_INTERVAL_MS; default 15 s). */
+  schedulerIntervalMs?: number | undefined;
+  /** The OPERATOR role holder named by the deployments file, if any (Core warns when its key is another). */
+  deploymentOperator?: Address | undefined;
 }
 
 export interface SyncConfig {
@@ -90,6 +94,8 @@ const csv = <O>(item: z.ZodType<O, string>, fallback: string) =>
 
 const envSchema = z.object({
   FOURMICA_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /** The conventional alias: used when FOURMICA_DATABASE_URL is absent. */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   FOURMICA_DATA_DIR: z.string().min(1).default(".data/core"),
   FOURMICA_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   FOURMICA_RPC_URL: z.url({ protocol: /^(https?|wss?)$/ }).optional(),
@@ -128,10 +134,11 @@ const envSchema = z.object({
     .min(60)
     .max(7 * 86400)
     .default(3600),
-  FOURMICA_SYNC_START_BLOCK: z.string().default("0").pipe(seconds),
+  FOURMICA_SYNC_START_BLOCK: seconds.optional(),
   FOURMICA_CONFIRMATIONS: z.string().default("12").pipe(seconds),
   FOURMICA_SYNC_CHUNK_BLOCKS: z.string().default("1000").pipe(seconds),
   FOURMICA_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(4_000),
+  FOURMICA_SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(15_000),
   FOURMICA_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -139,9 +146,14 @@ const tokensSchema = z.array(
   z.strictObject({ symbol: z.string().min(1).max(16), address, decimals: z.number().int().min(0).max(36) }),
 );
 
-/** Fields read from a deployments JSON (scripts/deploy.ts writes it; both spellings accepted). */
+/** Fields read from a deployments JSON (scripts/deploy.ts writes it: `DeployedStack`; both spellings accepted). */
 const deploymentsSchema = z.looseObject({
   chainId: z.coerce.number().int().positive().optional(),
+  /** Where chain sync starts: the block before the first deployment. */
+  startBlock: z.coerce.bigint().nonnegative().optional(),
+  tokens: tokensSchema.optional(),
+  validationRegistries: z.array(address).optional(),
+  roles: z.looseObject({ operator: address.optional() }).optional(),
   contracts: z
     .looseObject({
       Core4Mica: z.union([address, z.looseObject({ address })]).optional(),
@@ -151,7 +163,14 @@ const deploymentsSchema = z.looseObject({
   core4Mica: address.optional(),
   clearingHouse: address.optional(),
   cycleSchedule: z
-    .looseObject({ genesis: z.coerce.bigint().optional(), cycleLength: z.coerce.bigint().optional() })
+    .looseObject({
+      genesis: z.coerce.bigint().optional(),
+      cycleLength: z.coerce.bigint().optional(),
+      resolutionCutoff: z.coerce.bigint().optional(),
+      commitDelay: z.coerce.bigint().optional(),
+      paymentWindow: z.coerce.bigint().optional(),
+      finalityWindow: z.coerce.bigint().optional(),
+    })
     .optional(),
 });
 
@@ -190,11 +209,14 @@ export function loadConfig(
   if (chainId === undefined) problems.push("FOURMICA_CHAIN_ID: required (or FOURMICA_DEPLOYMENTS_FILE with chainId)");
 
   const versions = [...new Set(e.FOURMICA_ACCEPTED_VERSIONS)].sort((a, b) => a - b);
-  if (versions.includes(2) && e.FOURMICA_TRUSTED_REGISTRIES.length === 0) {
+  // Unset (or empty) in the environment: the deployment's registries.
+  const trustedRegistries =
+    e.FOURMICA_TRUSTED_REGISTRIES.length > 0 ? e.FOURMICA_TRUSTED_REGISTRIES : (deployments.validationRegistries ?? []);
+  if (versions.includes(2) && trustedRegistries.length === 0) {
     problems.push("FOURMICA_TRUSTED_REGISTRIES: required when version 2 is accepted");
   }
 
-  let tokens: CoreConfig["tokens"] = [];
+  let tokens: CoreConfig["tokens"] = deployments.tokens ?? [];
   if (e.FOURMICA_TOKENS) {
     try {
       const t = tokensSchema.safeParse(JSON.parse(e.FOURMICA_TOKENS));
@@ -213,18 +235,19 @@ export function loadConfig(
     deployments.cycleSchedule?.genesis ??
     nowSeconds - (nowSeconds % (cycleLength > 0n ? cycleLength : 1n));
   const d = defaultSchedule(genesis);
+  const ds = deployments.cycleSchedule;
   const schedule: CycleSchedule = {
     genesis,
     cycleLength,
-    resolutionCutoff: e.FOURMICA_RESOLUTION_CUTOFF ?? d.resolutionCutoff,
-    commitDelay: e.FOURMICA_COMMIT_DELAY ?? d.commitDelay,
-    paymentWindow: e.FOURMICA_PAYMENT_WINDOW ?? d.paymentWindow,
-    finalityWindow: e.FOURMICA_FINALITY_WINDOW ?? d.finalityWindow,
+    resolutionCutoff: e.FOURMICA_RESOLUTION_CUTOFF ?? ds?.resolutionCutoff ?? d.resolutionCutoff,
+    commitDelay: e.FOURMICA_COMMIT_DELAY ?? ds?.commitDelay ?? d.commitDelay,
+    paymentWindow: e.FOURMICA_PAYMENT_WINDOW ?? ds?.paymentWindow ?? d.paymentWindow,
+    finalityWindow: e.FOURMICA_FINALITY_WINDOW ?? ds?.finalityWindow ?? d.finalityWindow,
   };
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
-    databaseUrl: e.FOURMICA_DATABASE_URL,
+    databaseUrl: e.FOURMICA_DATABASE_URL ?? e.DATABASE_URL,
     dataDir: e.FOURMICA_DATA_DIR,
     dbPoolSize: e.FOURMICA_DB_POOL_SIZE,
     rpcUrl: e.FOURMICA_RPC_URL,
@@ -235,7 +258,7 @@ export function loadConfig(
     blsBackend: e.FOURMICA_BLS_BACKEND,
     operatorKey: e.FOURMICA_OPERATOR_KEY,
     acceptedVersions: versions,
-    trustedRegistries: e.FOURMICA_TRUSTED_REGISTRIES,
+    trustedRegistries,
     freshnessPastSeconds: e.FOURMICA_FRESHNESS_PAST_SECONDS,
     freshnessFutureSeconds: e.FOURMICA_FRESHNESS_FUTURE_SECONDS,
     schedule,
@@ -247,11 +270,13 @@ export function loadConfig(
     sessionTtlSeconds: e.FOURMICA_SESSION_TTL_SECONDS,
     logLevel: e.FOURMICA_LOG_LEVEL,
     sync: {
-      startBlock: e.FOURMICA_SYNC_START_BLOCK,
+      startBlock: e.FOURMICA_SYNC_START_BLOCK ?? deployments.startBlock ?? 0n,
       confirmations: e.FOURMICA_CONFIRMATIONS,
       chunkSize: e.FOURMICA_SYNC_CHUNK_BLOCKS > 0n ? e.FOURMICA_SYNC_CHUNK_BLOCKS : 1n,
       intervalMs: e.FOURMICA_SYNC_INTERVAL_MS,
     },
+    schedulerIntervalMs: e.FOURMICA_SCHEDULER_INTERVAL_MS,
+    deploymentOperator: deployments.roles?.operator,
   };
 }
 

@@ -1,11 +1,24 @@
 import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
-import { createPublicClient, http, type Hex, type PublicClient } from "viem";
+import {
+  createPublicClient,
+  http,
+  zeroAddress,
+  type Account,
+  type Address,
+  type Chain,
+  type Hex,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 
 import { startBackgroundJobs, type BackgroundJobs } from "./adapters/chain/backgroundJobs.ts";
 import { ChainUnavailableError } from "./adapters/chain/chainActions.ts";
 import { createErc1271Verifier } from "./adapters/chain/erc1271.ts";
 import { readGuaranteeExpiry, readValidationStatus } from "./adapters/chain/vaultReads.ts";
+import { readScheduleSegments } from "./adapters/chain/viemClearingHouseGateway.ts";
 import { createLifecycleRepository } from "./adapters/db/lifecycleRepository.ts";
 import { getBalances } from "./adapters/db/balanceRepository.ts";
 import type { Database } from "./adapters/db/database.ts";
@@ -23,6 +36,10 @@ import { loadSecp256k1Recovery, type Secp256k1Recovery } from "./core/secp256k1/
 import { createIssuance, type IssueGuarantee } from "./core/issuance/issueGuarantee.ts";
 import { createLifecycle, type Lifecycle } from "./core/lifecycle/createLifecycle.ts";
 import type { IsValidSignature } from "./core/issuance/verifyPayerSignature.ts";
+import { segmentsOf, type ScheduleSegment } from "./core/cycles/cycleSchedule.ts";
+import { createCycleScheduler, type CycleScheduler } from "./services/scheduler/createCycleScheduler.ts";
+import type { SchedulerHooks } from "./services/scheduler/createScheduler.ts";
+import type { SchedulerLoop } from "./services/scheduler/startSchedulerLoop.ts";
 
 export interface CoreDeps {
   /** An already open database (tests, several instances on one PGlite); otherwise opened from config. */
@@ -32,8 +49,17 @@ export interface CoreDeps {
   isValidSignature?: IsValidSignature;
   logger?: Logger;
   bls?: BlsBackend;
-  /** A chain client (tests: Hardhat's); otherwise one is built from config.rpcUrl when set. */
+  /** A chain client (tests, the demo: Hardhat's); otherwise one over `transport`, else over config.rpcUrl. */
   chainClient?: PublicClient;
+  /**
+   * A viem transport to the chain, e.g. `custom(provider)` for an in-process EIP-1193 provider (Hardhat's EDR):
+   * used for the chain client when `chainClient` is absent and for the operator's wallet (with config.operatorKey).
+   */
+  transport?: Transport;
+  /** The operator's wallet client (a local account); otherwise one from config.operatorKey. */
+  walletClient?: WalletClient<Transport, Chain, Account>;
+  /** Crash seams of the cycle scheduler (tests). */
+  schedulerHooks?: SchedulerHooks;
   /** Payer-signature recovery; defaults to native libsecp256k1, else viem. */
   recovery?: Secp256k1Recovery;
 }
@@ -46,8 +72,24 @@ export interface Core {
   bls: BlsBackend;
   /** Dispute, cancel, V2 promotion and expiry (issue #4 item 5). */
   lifecycle: Lifecycle;
-  /** Starts the chain follower and lifecycle jobs (needs a chain client and config.sync); stopped by close(). */
-  startBackground(): BackgroundJobs;
+  /**
+   * The cycle scheduler (close, net, commit, default, finalize), built when config.clearingHouse, an operator
+   * (config.operatorKey or deps.walletClient) and a chain (config.rpcUrl, deps.chainClient or deps.transport)
+   * are all set; otherwise undefined. `scheduler.tick(now)` drives it deterministically; startBackground() runs
+   * its loop on the chain clock every config.schedulerIntervalMs.
+   */
+  scheduler: CycleScheduler | undefined;
+  /**
+   * Starts the chain follower and lifecycle jobs (when config.sync is set) and the scheduler loop (when there is
+   * a scheduler); `{ scheduler: false }` leaves the scheduler to explicit ticks. Stopped by close(). Idempotent.
+   * Throws ChainUnavailableError without a chain client.
+   */
+  startBackground(options?: { scheduler?: boolean }): BackgroundJobs;
+  /**
+   * Reads the ClearingHouse's schedule segments (cached a minute) and numbers new guarantees' cycles with them;
+   * without a chain, the configured genesis segment. Also run by startBackground and each scheduler loop tick.
+   */
+  refreshSchedule(): Promise<readonly ScheduleSegment[]>;
   /** The operator's 48-byte compressed G1 public key. */
   blsPublicKey: Hex;
   /** Starts listening; returns the base URL. */
@@ -83,15 +125,20 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       config.acceptedVersions.map((v) => [v, guaranteeDomain(v, config.chainId, config.core4Mica)]),
     );
 
+    // Issuance numbers cycles with the ClearingHouse's segments: the configured genesis segment until the chain's
+    // are read (refreshSchedule: at startBackground and on scheduler ticks, at most once a minute).
+    let segments: readonly ScheduleSegment[] = segmentsOf(config.schedule);
     const guarantees = createGuaranteeRepository(db);
     const issue = createIssuance({
       policy: {
+        get schedule() {
+          return segments;
+        },
         chainId: config.chainId,
         domains,
         trustedRegistries: new Set(config.trustedRegistries),
         maxAgeSeconds: config.freshnessPastSeconds,
         maxFutureSkewSeconds: config.freshnessFutureSeconds,
-        schedule: config.schedule,
       },
       core4Mica: config.core4Mica,
       store: guarantees,
@@ -101,8 +148,10 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       now,
     });
 
+    const chainTransport = deps.transport ?? (config.rpcUrl ? http(config.rpcUrl) : undefined);
     const chainClient =
-      deps.chainClient ?? (config.rpcUrl ? createPublicClient({ transport: http(config.rpcUrl) }) : undefined);
+      deps.chainClient ??
+      (chainTransport ? (createPublicClient({ transport: chainTransport }) as PublicClient) : undefined);
     const lifecycle = createLifecycle({
       store: createLifecycleRepository(db),
       domain: { chainId: config.chainId, core4Mica: config.core4Mica },
@@ -116,6 +165,69 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       now,
     });
     let background: BackgroundJobs | undefined;
+    let schedulerLoop: SchedulerLoop | undefined;
+
+    let cycleScheduler: CycleScheduler | undefined;
+    if (config.clearingHouse && (config.operatorKey || deps.walletClient) && chainClient) {
+      const operator = deps.walletClient?.account.address ?? privateKeyToAccount(config.operatorKey!).address;
+      if (config.deploymentOperator && config.deploymentOperator !== operator.toLowerCase()) {
+        logger.warn(
+          { operator, deploymentOperator: config.deploymentOperator },
+          "the operator key is not the deployment's OPERATOR: commits will revert unless it holds the role",
+        );
+      }
+      cycleScheduler = createCycleScheduler({
+        db,
+        databaseUrl: db.kind === "postgres" ? config.databaseUrl : undefined,
+        rpcUrl: config.rpcUrl,
+        chainId: config.chainId,
+        clearingHouse: config.clearingHouse,
+        operatorKey: config.operatorKey,
+        assets: [zeroAddress, ...config.tokens.map((t) => t.address)],
+        publicClient: chainClient,
+        walletClient: deps.walletClient,
+        transport: chainTransport,
+        hooks: deps.schedulerHooks,
+        log: (message, details) => logger.info(details, message),
+      });
+    }
+    const clearingHouse = config.clearingHouse;
+    let readSchedule: (() => Promise<readonly ScheduleSegment[]>) | undefined;
+    if (clearingHouse) {
+      if (cycleScheduler) readSchedule = cycleScheduler.schedule;
+      else if (chainClient) {
+        let cached: { at: number; segments: Promise<ScheduleSegment[]> } | undefined;
+        readSchedule = () => {
+          if (!cached || Date.now() - cached.at > 60_000) {
+            const segments = readScheduleSegments(chainClient, clearingHouse);
+            cached = { at: Date.now(), segments };
+            segments.catch(() => (cached = undefined));
+          }
+          return cached.segments;
+        };
+      } else {
+        readSchedule = async () => segments;
+      }
+    }
+    const chainSchedule = clearingHouse && chainClient ? readSchedule : undefined;
+    async function refreshSchedule(): Promise<readonly ScheduleSegment[]> {
+      if (!chainSchedule) return segments;
+      const read = await chainSchedule();
+      if (read.length === 0) return segments;
+      const first = read[0]!;
+      const mine = segmentsOf(config.schedule)[0]!;
+      if (first.startTime !== mine.startTime || first.cycleLength !== mine.cycleLength) {
+        logger.warn(
+          { chain: first.startTime.toString(), config: mine.startTime.toString() },
+          "the configured schedule is not the ClearingHouse's: following the chain",
+        );
+      }
+      segments = read;
+      return segments;
+    }
+    const refreshQuietly = () => {
+      refreshSchedule().catch((e: unknown) => logger.warn({ err: e }, "cannot read the ClearingHouse schedule"));
+    };
 
     const metrics = createMetrics();
     const app = buildHttpServer({
@@ -143,6 +255,9 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
         const session = await createSession(db, address, config.sessionTtlSeconds);
         return { ...session, address };
       },
+      ...(clearingHouse && readSchedule
+        ? { cycles: { cycleDb: db, chainId: config.chainId, clearingHouse, schedule: readSchedule } }
+        : {}),
       publicParams: publicParams(config, blsPublicKey, domains),
       tokens: {
         chainId: config.chainId.toString(),
@@ -168,9 +283,31 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       issue,
       bls,
       lifecycle,
-      startBackground() {
-        if (!chainClient || !config.sync) throw new ChainUnavailableError("background jobs need FOURMICA_RPC_URL");
+      scheduler: cycleScheduler,
+      refreshSchedule,
+      startBackground(options = {}) {
+        if (!chainClient) throw new ChainUnavailableError("background jobs need FOURMICA_RPC_URL");
+        refreshQuietly();
+        if (cycleScheduler && options.scheduler !== false) {
+          schedulerLoop ??= cycleScheduler.start({
+            intervalMs: config.schedulerIntervalMs ?? 15_000,
+            onTick: (now, report) => {
+              refreshQuietly();
+              if (report.actions.length > 0) {
+                logger.info(
+                  { now: now.toString(), actions: report.actions.map((a) => `${a.kind} ${a.cycleId}:${a.asset}`) },
+                  "scheduler tick",
+                );
+              }
+            },
+            onError: (e) => logger.warn({ err: e }, "scheduler tick failed"),
+          });
+        }
         const sync = config.sync;
+        if (!sync) {
+          background ??= { runOnce: async () => {}, stop: async () => schedulerLoop?.stop() };
+          return background;
+        }
         background ??= startBackgroundJobs(
           {
             client: chainClient,
@@ -195,6 +332,7 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
         closed ??= (async () => {
           await background?.stop();
           await app.close();
+          await cycleScheduler?.close();
           if (ownsDb) await db.close();
         })();
         return closed;

@@ -22,8 +22,12 @@ async function main(): Promise<void> {
   const core = await createCore(config, { logger });
   const url = await core.listen();
   logger.info({ url }, "core listening");
-  if (config.rpcUrl) core.startBackground();
-  else logger.warn("FOURMICA_RPC_URL not set: chain sync and lifecycle jobs are off");
+  if (config.rpcUrl) {
+    core.startBackground();
+    if (!core.scheduler) {
+      logger.warn("FOURMICA_CLEARING_HOUSE_ADDRESS or FOURMICA_OPERATOR_KEY not set: the cycle scheduler is off");
+    }
+  } else logger.warn("FOURMICA_RPC_URL not set: chain sync, lifecycle jobs and the cycle scheduler are off");
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -15,13 +15,13 @@ import {
   batchHash,
   buildNettingTree,
   computePositions,
-  DEFAULT_CYCLE_PHASES,
   NET_CREDITOR,
   NET_DEBTOR,
   sortBatchEntries,
   type BatchEntry,
   type NetPosition,
 } from "../../offchain/src/core/netting/index.ts";
+import { DEFAULT_CYCLE_PHASES } from "../../offchain/src/core/cycles/cycleSchedule.ts";
 
 const { viem, networkHelpers } = await network.create();
 const OPERATOR_ROLE = 3n;

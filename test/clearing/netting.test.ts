@@ -11,9 +11,6 @@ import {
   buildNettingTree,
   computePositions,
   createBatchHasher,
-  cycleDeadlines,
-  cycleOfTimestamp,
-  DEFAULT_CYCLE_PHASES,
   NET_CREDITOR,
   NET_DEBTOR,
   NETTING_LEAF_TYPES,
@@ -295,41 +292,6 @@ describe("netting", function () {
     it("sortBatchEntries orders by id", function () {
       const shuffled = [...entries()].reverse();
       expect(sortBatchEntries(shuffled)).to.deep.equal(entries());
-    });
-  });
-
-  describe("cycle schedule", function () {
-    const schedule = { genesis: 1_699_920_000n, ...DEFAULT_CYCLE_PHASES };
-
-    it("maps timestamps to cycles and cycles to deadlines", function () {
-      expect(cycleOfTimestamp(schedule.genesis, schedule)).to.equal(0n);
-      expect(cycleOfTimestamp(schedule.genesis + 86_399n, schedule)).to.equal(0n);
-      expect(cycleOfTimestamp(schedule.genesis + 86_400n, schedule)).to.equal(1n);
-      const d = cycleDeadlines(2n, schedule);
-      expect(d).to.deep.equal({
-        start: schedule.genesis + 2n * 86_400n,
-        end: schedule.genesis + 3n * 86_400n,
-        resolutionCutoff: schedule.genesis + 3n * 86_400n + 21_600n,
-        commitDeadline: schedule.genesis + 3n * 86_400n + 22_500n,
-        paymentDeadline: schedule.genesis + 3n * 86_400n + 29_700n,
-        finalityDeadline: schedule.genesis + 3n * 86_400n + 36_900n,
-      });
-    });
-
-    it("a timestamp lies inside its cycle", function () {
-      fc.assert(
-        fc.property(fc.bigInt({ min: 0n, max: 10n ** 9n }), (dt) => {
-          const t = schedule.genesis + dt;
-          const d = cycleDeadlines(cycleOfTimestamp(t, schedule), schedule);
-          expect(d.start <= t && t < d.end).to.equal(true);
-        }),
-      );
-    });
-
-    it("throws before genesis", function () {
-      expect(() => cycleOfTimestamp(schedule.genesis - 1n, schedule))
-        .to.throw()
-        .that.satisfies((e: unknown) => hasCode(e, "NETTING_INVALID_INPUT"));
     });
   });
 

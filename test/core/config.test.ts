@@ -3,6 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { expect } from "chai";
+import { network } from "hardhat";
+
+import { loadBlsBackend } from "../../offchain/src/core/bls/index.ts";
+import { deployStack } from "../../scripts/lib/deployStack.ts";
+import { DEV_BLS_SECRET_KEY } from "../../scripts/lib/devKeys.ts";
 
 import { ConfigError, loadConfig, redactedConfig } from "../../offchain/src/config.ts";
 
@@ -91,6 +96,84 @@ describe("loadConfig", function () {
     expect(c.clearingHouse).to.equal("0x00000000000000000000000000000000000000c1");
     expect(c.schedule.genesis).to.equal(1_699_920_000n);
     expect(c.schedule.cycleLength).to.equal(3_600n);
+  });
+
+  it("takes the sync start block, tokens, trusted registries, operator and full schedule from a deployStack record", async function () {
+    const { viem } = await network.create();
+    const [, operator] = await viem.getWalletClients();
+    const stack = await deployStack(viem, {
+      blsPublicKey: (await loadBlsBackend("auto")).publicKey(DEV_BLS_SECRET_KEY),
+      operator: operator!.account.address,
+      schedule: { cycleLength: 600, resolutionCutoff: 60, commitDelay: 30, paymentWindow: 120, finalityWindow: 90 },
+    });
+    const dir = mkdtempSync(join(tmpdir(), "4mica-deploy-"));
+    const file = join(dir, "localhost.json");
+    // As scripts/deploy.ts writes it.
+    writeFileSync(
+      file,
+      JSON.stringify({ network: "hardhat", deployedAt: new Date().toISOString(), ...stack }, null, 2),
+    );
+
+    const c = loadConfig(
+      { FOURMICA_BLS_SECRET_KEY: BLS, FOURMICA_DEPLOYMENTS_FILE: file, FOURMICA_ACCEPTED_VERSIONS: "1,2" },
+      NOW,
+    );
+    expect(c.chainId).to.equal(BigInt(stack.chainId));
+    expect(c.core4Mica).to.equal(stack.core4Mica.toLowerCase());
+    expect(c.clearingHouse).to.equal(stack.clearingHouse.toLowerCase());
+    expect(c.sync!.startBlock).to.equal(BigInt(stack.startBlock));
+    expect(stack.tokens).to.have.length(2);
+    expect(c.tokens).to.deep.equal(stack.tokens.map((t) => ({ ...t, address: t.address.toLowerCase() })));
+    expect(c.trustedRegistries).to.deep.equal(stack.validationRegistries.map((a) => a.toLowerCase()));
+    expect(c.deploymentOperator).to.equal(operator!.account.address.toLowerCase());
+    expect(c.schedule).to.deep.equal({
+      genesis: BigInt(stack.cycleSchedule.genesis),
+      cycleLength: 600n,
+      resolutionCutoff: 60n,
+      commitDelay: 30n,
+      paymentWindow: 120n,
+      finalityWindow: 90n,
+    });
+
+    // The environment still overrides each of them.
+    const o = loadConfig(
+      {
+        FOURMICA_BLS_SECRET_KEY: BLS,
+        FOURMICA_DEPLOYMENTS_FILE: file,
+        FOURMICA_SYNC_START_BLOCK: "7",
+        FOURMICA_TOKENS: '[{"symbol":"X","address":"0x00000000000000000000000000000000000000aa","decimals":2}]',
+        FOURMICA_TRUSTED_REGISTRIES: "0x00000000000000000000000000000000000000bb",
+        FOURMICA_COMMIT_DELAY: "45",
+        FOURMICA_CYCLE_GENESIS: "1000",
+        FOURMICA_CHAIN_ID: "5",
+      },
+      NOW,
+    );
+    expect(o.sync!.startBlock).to.equal(7n);
+    expect(o.tokens.map((t) => t.symbol)).to.deep.equal(["X"]);
+    expect(o.trustedRegistries).to.deep.equal(["0x00000000000000000000000000000000000000bb"]);
+    expect(o.schedule).to.deep.include({ genesis: 1000n, cycleLength: 600n, commitDelay: 45n, paymentWindow: 120n });
+    expect(o.chainId).to.equal(5n);
+  });
+
+  it("accepts DATABASE_URL as an alias of FOURMICA_DATABASE_URL (which wins), and reads the scheduler interval", function () {
+    expect(loadConfig({ ...minimal, DATABASE_URL: "postgres://u:p@db:5432/core" }, NOW).databaseUrl).to.equal(
+      "postgres://u:p@db:5432/core",
+    );
+    expect(
+      loadConfig(
+        {
+          ...minimal,
+          DATABASE_URL: "postgres://u:p@db:5432/other",
+          FOURMICA_DATABASE_URL: "postgresql://u:p@db:5432/core",
+        },
+        NOW,
+      ).databaseUrl,
+    ).to.equal("postgresql://u:p@db:5432/core");
+    expect(() => loadConfig({ ...minimal, DATABASE_URL: "mysql://x" }, NOW)).to.throw(ConfigError, /DATABASE_URL/);
+    expect(loadConfig(minimal, NOW).schedulerIntervalMs).to.equal(15_000);
+    expect(loadConfig({ ...minimal, FOURMICA_SCHEDULER_INTERVAL_MS: "250" }, NOW).schedulerIntervalMs).to.equal(250);
+    expect(() => loadConfig({ ...minimal, FOURMICA_SCHEDULER_INTERVAL_MS: "0" }, NOW)).to.throw(ConfigError);
   });
 
   it("never shows secrets in the redacted form", function () {

@@ -6,7 +6,7 @@ import { getCycleRecord, listPositions } from "../../offchain/src/adapters/db/cy
 import type { Database } from "../../offchain/src/adapters/db/database.ts";
 import { batchHash, sortBatchEntries } from "../../offchain/src/core/netting/batchHash.ts";
 import { buildNettingTree } from "../../offchain/src/core/netting/buildNettingTree.ts";
-import { deadlinesOf, type ScheduleSegment } from "../../offchain/src/core/scheduler/scheduleSegments.ts";
+import { deadlinesOf, type ScheduleSegment } from "../../offchain/src/core/cycles/cycleSchedule.ts";
 import { createCycleScheduler } from "../../offchain/src/services/scheduler/createCycleScheduler.ts";
 import { cycleRoutes } from "../../offchain/src/adapters/http/cycleRoutes.ts";
 import { sendError } from "../../offchain/src/adapters/http/errorBody.ts";

@@ -25,7 +25,7 @@ import { openPgDatabase } from "../../offchain/src/adapters/db/pgDatabase.ts";
 import { openPgliteDatabase } from "../../offchain/src/adapters/db/pgliteDatabase.ts";
 import { clearingHouseAbi } from "../../offchain/src/adapters/chain/clearingHouseAbi.ts";
 import { createViemClearingHouseGateway } from "../../offchain/src/adapters/chain/viemClearingHouseGateway.ts";
-import { DEFAULT_CYCLE_PHASES } from "../../offchain/src/core/netting/cycleSchedule.ts";
+import { DEFAULT_CYCLE_PHASES } from "../../offchain/src/core/cycles/cycleSchedule.ts";
 import type { BlsG2Point } from "../../offchain/src/core/bls/types.ts";
 import type { GuaranteeStatus } from "../../offchain/src/core/issuance/guaranteeStore.ts";
 import { createScheduler, type SchedulerHooks } from "../../offchain/src/services/scheduler/createScheduler.ts";

@@ -4,7 +4,7 @@ import type { Address } from "viem";
 import type { Database } from "../../offchain/src/adapters/db/database.ts";
 import { openPgDatabase } from "../../offchain/src/adapters/db/pgDatabase.ts";
 import { openPgliteDatabase } from "../../offchain/src/adapters/db/pgliteDatabase.ts";
-import { DEFAULT_CYCLE_PHASES } from "../../offchain/src/core/netting/cycleSchedule.ts";
+import { DEFAULT_CYCLE_PHASES } from "../../offchain/src/core/cycles/cycleSchedule.ts";
 import type { ClearingHouseGateway } from "../../offchain/src/services/scheduler/clearingHouseGateway.ts";
 import { createScheduler, type Scheduler } from "../../offchain/src/services/scheduler/createScheduler.ts";
 import {

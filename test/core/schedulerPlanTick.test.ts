@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Address } from "viem";
 
-import { cycleDeadlines, DEFAULT_CYCLE_PHASES } from "../../offchain/src/core/netting/cycleSchedule.ts";
+import { DEFAULT_CYCLE_PHASES, segmentsOf } from "../../offchain/src/core/cycles/cycleSchedule.ts";
 import {
   cycleAt,
   CycleStatus,
@@ -216,7 +216,9 @@ describe("scheduler planTick", function () {
       const now = GENESIS + 3n * 86_400n + 10n;
       const plan = planTick(state([], { assets: [B, A] }), now);
       expect(kinds(plan)).to.deep.equal(["CREATE(3,a)", "CREATE(3,b)"]);
-      expect(plan[0]).to.deep.include({ deadlines: cycleDeadlines(3n, { ...DEFAULT_CYCLE_PHASES, genesis: GENESIS }) });
+      expect(plan[0]).to.deep.include({
+        deadlines: deadlinesOf(segmentsOf({ ...DEFAULT_CYCLE_PHASES, genesis: GENESIS }), 3n),
+      });
     });
 
     it("catches up from the next cycle id and moves the created rows through the phases already due", function () {

@@ -4,8 +4,8 @@ import type { Address, Hex } from "viem";
 import { getCycleRecord, listPositions } from "../../offchain/src/adapters/db/cycleRepository.ts";
 import type { Database } from "../../offchain/src/adapters/db/database.ts";
 import { hasCode } from "../../offchain/src/core/errors.ts";
-import { deadlinesOf } from "../../offchain/src/core/scheduler/scheduleSegments.ts";
-import type { CycleDeadlines } from "../../offchain/src/core/netting/cycleSchedule.ts";
+import { deadlinesOf } from "../../offchain/src/core/cycles/cycleSchedule.ts";
+import type { CycleDeadlines } from "../../offchain/src/core/cycles/cycleSchedule.ts";
 import type { ClearingHouseGateway } from "../../offchain/src/services/scheduler/clearingHouseGateway.ts";
 import { netCycle } from "../../offchain/src/services/scheduler/netCycle.ts";
 import {

@@ -1,11 +1,11 @@
 import { expect } from "chai";
 
-import { cycleOf, cycleTimes, defaultSchedule } from "../../offchain/src/core/cycles/cycleSchedule.ts";
+import { defaultSchedule, segmentsOf } from "../../offchain/src/core/cycles/cycleSchedule.ts";
 import { hasCode } from "../../offchain/src/core/errors.ts";
 import { validateRequest, type IssuancePolicy } from "../../offchain/src/core/issuance/validateRequest.ts";
 import { GENESIS, REGISTRY, v1Request, v2Request } from "./fixtures.ts";
 
-const schedule = defaultSchedule(GENESIS);
+const schedule = segmentsOf(defaultSchedule(GENESIS));
 const policy: IssuancePolicy = {
   chainId: 31337n,
   domains: new Map<number, `0x${string}`>([
@@ -27,19 +27,6 @@ function codeOf(f: () => unknown): string | undefined {
   }
 }
 
-describe("cycleSchedule", function () {
-  it("numbers cycles from genesis and derives the deadlines", function () {
-    expect(cycleOf(schedule, GENESIS)).to.equal(0n);
-    expect(cycleOf(schedule, GENESIS + 86_399n)).to.equal(0n);
-    expect(cycleOf(schedule, GENESIS + 86_400n)).to.equal(1n);
-    expect(cycleOf(schedule, GENESIS - 1n)).to.equal(undefined);
-    const t = cycleTimes(schedule, 2n);
-    expect(t.startsAt).to.equal(GENESIS + 172_800n);
-    expect(t.commitDeadline).to.equal(t.endsAt + 21_600n + 900n);
-    expect(t.finalityDeadline).to.equal(t.commitDeadline + 14_400n);
-  });
-});
-
 describe("validateRequest", function () {
   const now = GENESIS + 5n * 86_400n + 1_000n;
 
@@ -47,6 +34,30 @@ describe("validateRequest", function () {
     const v = validateRequest(policy, v1Request({ timestamp: now }), now);
     expect(v.cycleId).to.equal(5n);
     expect(v.domain).to.equal(`0x${"01".repeat(32)}`);
+  });
+
+  it("numbers the cycle with the ClearingHouse's segments: ids continue across a schedule change", function () {
+    // Hourly cycles from the start of cycle 4 (as ClearingHouse.setSchedule appends them).
+    const hourly: IssuancePolicy = {
+      ...policy,
+      maxAgeSeconds: 86_400n,
+      schedule: [
+        ...schedule,
+        {
+          startTime: GENESIS + 4n * 86_400n,
+          firstCycleId: 4n,
+          cycleLength: 3_600n,
+          resolutionCutoff: 600n,
+          commitDelay: 300n,
+          paymentWindow: 1_200n,
+          finalityWindow: 1_800n,
+        },
+      ],
+    };
+    // now = day 5 + 1000 s: 24 hourly cycles after id 4, and the first hour of day 5 is id 28.
+    expect(validateRequest(hourly, v1Request({ timestamp: now }), now).cycleId).to.equal(28n);
+    // A timestamp of the hour before, once that hour has ended, is refused: its cycle closed.
+    expect(codeOf(() => validateRequest(hourly, v1Request({ timestamp: now - 1_001n }), now))).to.equal("CYCLE_CLOSED");
   });
 
   it("applies the freshness window inclusively", function () {

@@ -11,6 +11,7 @@ import {
   type WalletClient,
 } from "viem";
 
+import type { ScheduleSegment } from "../../core/cycles/cycleSchedule.ts";
 import type { ClearingHouseGateway, SentTransaction } from "../../services/scheduler/clearingHouseGateway.ts";
 import { clearingHouseAbi, vaultSettlementAbi } from "./clearingHouseAbi.ts";
 
@@ -23,6 +24,27 @@ export interface ViemGatewayOptions {
   vault?: Address;
   /** Receipt wait per transaction, in ms (default 120 s). */
   receiptTimeoutMs?: number;
+}
+
+/** `ClearingHouse.scheduleSegments()`, oldest first (read-only: GET /core/cycles without an operator key). */
+export async function readScheduleSegments(
+  publicClient: PublicClient,
+  clearingHouse: Address,
+): Promise<ScheduleSegment[]> {
+  const segments = await publicClient.readContract({
+    address: clearingHouse,
+    abi: clearingHouseAbi,
+    functionName: "scheduleSegments",
+  });
+  return segments.map((s) => ({
+    startTime: BigInt(s.startTime),
+    firstCycleId: BigInt(s.firstCycleId),
+    cycleLength: BigInt(s.cycleLength),
+    resolutionCutoff: BigInt(s.resolutionCutoff),
+    commitDelay: BigInt(s.commitDelay),
+    paymentWindow: BigInt(s.paymentWindow),
+    finalityWindow: BigInt(s.finalityWindow),
+  }));
 }
 
 /** The scheduler's chain port over viem clients. */
@@ -44,21 +66,8 @@ export function createViemClearingHouseGateway(o: ViemGatewayOptions): ClearingH
     async latestTimestamp() {
       return (await publicClient.getBlock({ blockTag: "latest" })).timestamp;
     },
-    async scheduleSegments() {
-      const segments = await publicClient.readContract({
-        address,
-        abi: clearingHouseAbi,
-        functionName: "scheduleSegments",
-      });
-      return segments.map((s) => ({
-        startTime: BigInt(s.startTime),
-        firstCycleId: BigInt(s.firstCycleId),
-        cycleLength: BigInt(s.cycleLength),
-        resolutionCutoff: BigInt(s.resolutionCutoff),
-        commitDelay: BigInt(s.commitDelay),
-        paymentWindow: BigInt(s.paymentWindow),
-        finalityWindow: BigInt(s.finalityWindow),
-      }));
+    scheduleSegments() {
+      return readScheduleSegments(publicClient, address);
     },
     async getCycle(cycleId, asset) {
       const c = await publicClient.readContract({

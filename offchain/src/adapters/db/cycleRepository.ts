@@ -1,6 +1,6 @@
 import type { Address, Hex } from "viem";
 
-import type { CycleDeadlines } from "../../core/netting/cycleSchedule.ts";
+import type { CycleDeadlines } from "../../core/cycles/cycleSchedule.ts";
 import type { CycleStatus } from "../../core/scheduler/types.ts";
 import { fromDbAmount, toDbAmount } from "./amounts.ts";
 import type { Queryable } from "./database.ts";

@@ -4,7 +4,7 @@ import { z } from "zod";
 
 import { buildNettingTree, type NettingTree } from "../../core/netting/buildNettingTree.ts";
 import { NET_CREDITOR, NET_DEBTOR, type NetPosition } from "../../core/netting/types.ts";
-import type { ScheduleSegment } from "../../core/scheduler/scheduleSegments.ts";
+import type { ScheduleSegment } from "../../core/cycles/cycleSchedule.ts";
 import { SchedulerCode, SchedulerError } from "../../core/scheduler/schedulerErrors.ts";
 import { clearingHouseAbi } from "../chain/clearingHouseAbi.ts";
 import {

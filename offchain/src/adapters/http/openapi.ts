@@ -1,6 +1,7 @@
 import { z } from "zod";
 
 import { issueGuaranteeBodySchema } from "../../core/issuance/requestSchema.ts";
+import { CycleStatus } from "../../core/scheduler/types.ts";
 import { ERROR_CODES } from "./errorStatus.ts";
 
 const hex = (bytes?: number) =>
@@ -40,6 +41,21 @@ const schemas = {
       certificate: { type: "object" },
     },
   },
+  Cycle: {
+    type: "object",
+    required: ["cycleId", "asset", "status", "deadlines"],
+    properties: {
+      cycleId: uint,
+      asset: address,
+      status: {
+        type: "string",
+        enum: Object.values(CycleStatus),
+      },
+      deadlines: { type: "object" },
+      batch: { type: ["object", "null"] },
+      finalizeTxHash: { oneOf: [hex(32), { type: "null" }] },
+    },
+  },
   Error: {
     type: "object",
     required: ["error"],
@@ -65,6 +81,10 @@ const errors = {
   "5XX": { description: "server error", ...json("Error") },
 };
 const bearer = [{ siwe: [] }];
+const cycleParams = [
+  { name: "cycleId", in: "path", required: true, schema: uint },
+  { name: "asset", in: "path", required: true, schema: address, description: "0x000…0 for ETH" },
+];
 const addrParam = [{ name: "addr", in: "path", required: true, schema: address }];
 
 /** OpenAPI 3.1 document of the Core API (request schemas generated from the zod schemas Core validates with). */
@@ -122,6 +142,48 @@ export function buildOpenApi(): Record<string, unknown> {
       "/core/auth/nonce": { post: { summary: "SIWE nonce", responses: { 200: { description: "nonce" }, ...errors } } },
       "/core/auth/verify": {
         post: { summary: "SIWE sign-in -> bearer token", responses: { 200: { description: "session" }, ...errors } },
+      },
+      "/core/cycles": {
+        get: {
+          summary: "The on-chain cycle schedule (segments) and the most recent cycles per asset",
+          parameters: [
+            { name: "limit", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 500 } },
+          ],
+          responses: { 200: { description: "schedule and cycles" }, ...errors },
+        },
+      },
+      "/core/cycles/{cycleId}/{asset}": {
+        get: {
+          summary: "One (cycle, asset): status, deadlines, batch summary, transactions",
+          parameters: cycleParams,
+          responses: { 200: { description: "cycle", ...json("Cycle") }, ...errors },
+        },
+      },
+      "/core/cycles/{cycleId}/{asset}/batch": {
+        get: {
+          summary:
+            "The published batch: every position, the netted guarantees (paged by id), root and batch hash, so anyone can recompute both",
+          parameters: [
+            ...cycleParams,
+            { name: "limit", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 10000 } },
+            {
+              name: "after",
+              in: "query",
+              required: false,
+              schema: hex(32),
+              description: "last guaranteeId of the previous page",
+            },
+          ],
+          responses: { 200: { description: "batch page" }, ...errors },
+        },
+      },
+      "/core/cycles/{cycleId}/{asset}/positions/{participant}": {
+        get: {
+          summary:
+            "A participant's net position with its Merkle leaf and proof, and ready-to-send ClearingHouse calls (payNetDebit/markDefaulted or claimNetCredit)",
+          parameters: [...cycleParams, { name: "participant", in: "path", required: true, schema: address }],
+          responses: { 200: { description: "position and proof" }, ...errors },
+        },
       },
       "/core/public-params": {
         get: {

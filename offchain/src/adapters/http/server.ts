@@ -7,6 +7,7 @@ import { buildOpenApi } from "./openapi.ts";
 import { accountRoutes, type AccountRoutesDeps } from "./routes/accounts.ts";
 import { authRoutes, type AuthRoutesDeps } from "./routes/auth.ts";
 import { guaranteeRoutes, type GuaranteeRoutesDeps } from "./routes/guarantees.ts";
+import { cycleRoutes, type CycleRoutesDeps } from "./cycleRoutes.ts";
 import { lifecycleRoutes, type LifecycleRoutesDeps } from "./lifecycleRoutes.ts";
 
 export interface HttpDeps extends GuaranteeRoutesDeps, AccountRoutesDeps, AuthRoutesDeps, LifecycleRoutesDeps {
@@ -15,6 +16,8 @@ export interface HttpDeps extends GuaranteeRoutesDeps, AccountRoutesDeps, AuthRo
   publicParams: Record<string, unknown>;
   tokens: Record<string, unknown>;
   health: () => Promise<{ ok: boolean; details: Record<string, unknown> }>;
+  /** The cycle API (`/core/cycles...`); absent without a ClearingHouse. */
+  cycles?: CycleRoutesDeps;
 }
 
 /** The Core HTTP API. Every error is `{error: {code, message, details?}}`; statuses come from errorStatus.ts. */
@@ -42,6 +45,7 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
   lifecycleRoutes(app, deps);
   accountRoutes(app, deps);
   authRoutes(app, deps);
+  if (deps.cycles) cycleRoutes(app, deps.cycles);
 
   app.get("/core/public-params", async () => deps.publicParams);
   app.get("/core/tokens", async () => deps.tokens);

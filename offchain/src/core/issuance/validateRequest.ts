@@ -1,6 +1,6 @@
 import type { Address, Hex } from "viem";
 
-import { cycleOf, cycleTimes, type CycleSchedule } from "../cycles/cycleSchedule.ts";
+import { cycleAt, deadlinesOf, type ScheduleSegment } from "../cycles/cycleSchedule.ts";
 import { assertCanonicalPolicy } from "../assertCanonicalPolicy.ts";
 import type { GuaranteeRequest, GuaranteeRequestV2 } from "../guaranteeTypes.ts";
 import { IssuanceCode, IssuanceError } from "./issuanceErrors.ts";
@@ -15,7 +15,11 @@ export interface IssuancePolicy {
   maxAgeSeconds: bigint;
   /** Furthest accepted future skew: now + maxSkew. */
   maxFutureSkewSeconds: bigint;
-  schedule: CycleSchedule;
+  /**
+   * The ClearingHouse's schedule segments, oldest first: a guarantee's cycle is the one the contract gives its
+   * timestamp (Core starts from the configured genesis segment and follows the chain's segments).
+   */
+  schedule: readonly ScheduleSegment[];
 }
 
 export interface ValidatedRequest {
@@ -53,13 +57,13 @@ export function validateRequest(policy: IssuancePolicy, request: { version: numb
       now: now.toString(),
     });
   }
-  const cycleId = cycleOf(policy.schedule, r.timestamp);
+  const cycleId = cycleAt(policy.schedule, r.timestamp);
   if (cycleId === undefined) {
     throw new IssuanceError(IssuanceCode.BEFORE_GENESIS, `timestamp ${r.timestamp} is before the cycle genesis`, {
-      genesis: policy.schedule.genesis.toString(),
+      genesis: policy.schedule[0]?.startTime.toString() ?? null,
     });
   }
-  const { endsAt } = cycleTimes(policy.schedule, cycleId);
+  const { end: endsAt } = deadlinesOf(policy.schedule, cycleId);
   if (now >= endsAt) {
     throw new IssuanceError(IssuanceCode.CYCLE_CLOSED, `cycle ${cycleId} of timestamp ${r.timestamp} has closed`, {
       cycleId: cycleId.toString(),

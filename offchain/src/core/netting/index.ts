@@ -3,8 +3,6 @@ export type { BatchEntry, BatchHasher } from "./batchHash.ts";
 export { buildNettingTree } from "./buildNettingTree.ts";
 export type { NettingTree, StandardTreeDump } from "./buildNettingTree.ts";
 export { computePositions } from "./computePositions.ts";
-export { cycleDeadlines, cycleOfTimestamp, DEFAULT_CYCLE_PHASES } from "./cycleSchedule.ts";
-export type { CycleDeadlines, CycleScheduleParams } from "./cycleSchedule.ts";
 export { BatchOrderError, NettingImbalanceError, NettingInputError } from "./errors.ts";
 export { NETTING_LEAF_TYPES, nettingLeaf } from "./nettingLeaf.ts";
 export { NET_CREDITOR, NET_DEBTOR } from "./types.ts";

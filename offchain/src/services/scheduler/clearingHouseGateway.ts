@@ -1,6 +1,6 @@
 import type { Address, Hex } from "viem";
 
-import type { ScheduleSegment } from "../../core/scheduler/scheduleSegments.ts";
+import type { ScheduleSegment } from "../../core/cycles/cycleSchedule.ts";
 
 /** `ClearingHouse.getCycle`, as the scheduler reads it. */
 export interface OnchainCycle {

@@ -19,7 +19,7 @@ import type { Database } from "../../adapters/db/database.ts";
 import { buildNettingTree, type NettingTree } from "../../core/netting/buildNettingTree.ts";
 import { NET_CREDITOR, NET_DEBTOR, type NetPosition } from "../../core/netting/types.ts";
 import { planTick } from "../../core/scheduler/planTick.ts";
-import { cycleAt, type ScheduleSegment } from "../../core/scheduler/scheduleSegments.ts";
+import { cycleAt, type ScheduleSegment } from "../../core/cycles/cycleSchedule.ts";
 import { SchedulerCode, SchedulerError } from "../../core/scheduler/schedulerErrors.ts";
 import type {
   ChainCycleFacts,
