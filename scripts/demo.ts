@@ -8,20 +8,31 @@
  *    collateral by the keeper, the cycle finalizes, creditors claim.
  * 5. Prints what happened on-chain and in the database, and exits non-zero on any mismatch between them.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { network } from "hardhat";
 import { pino } from "pino";
-import { formatEther, keccak256, toHex, zeroAddress, type Address, type Hex, type PublicClient } from "viem";
+import {
+  createWalletClient,
+  custom,
+  formatEther,
+  keccak256,
+  toHex,
+  zeroAddress,
+  type Address,
+  type Hex,
+  type PublicClient,
+} from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
+import { hardhat as hardhatChain } from "viem/chains";
 
 import { loadConfig } from "../offchain/src/config.ts";
 import { buildValidationPolicy } from "../offchain/src/core/buildValidationPolicy.ts";
 import type { GuaranteeRequest } from "../offchain/src/core/guaranteeTypes.ts";
 import { signGuaranteeRequest } from "../offchain/src/core/signGuaranteeRequest.ts";
-import { createCore } from "../offchain/src/createCore.ts";
+import { createCore, type Core } from "../offchain/src/createCore.ts";
 import { deployStack } from "./lib/deployStack.ts";
 import { DEV_BLS_SECRET_KEY } from "./lib/devKeys.ts";
 
@@ -68,6 +79,7 @@ async function advanceTo(t: bigint) {
   chainNow = BigInt(await networkHelpers.time.latest());
 }
 
+let core: Core | undefined;
 try {
   step("1. Deploy the stack on the in-process chain (Prague: EIP-2537 precompiles)");
   await networkHelpers.setBalance(operator.address, 10n ** 20n);
@@ -84,34 +96,30 @@ try {
   const chainId = BigInt(stack.chainId);
 
   step("2. Start Core (PGlite in a fresh data directory, chain sync, HTTP)");
+  // Core reads the deployment record scripts/deploy.ts writes (addresses, tokens, registries, schedule, start block).
+  const deploymentsFile = join(dataDir, "deployment.json");
+  writeFileSync(deploymentsFile, JSON.stringify({ network: "demo", ...stack }, null, 2));
   const config = loadConfig({
-    FOURMICA_CHAIN_ID: String(stack.chainId),
-    FOURMICA_CORE4MICA_ADDRESS: stack.core4Mica,
-    FOURMICA_CLEARING_HOUSE_ADDRESS: stack.clearingHouse,
+    FOURMICA_DEPLOYMENTS_FILE: deploymentsFile,
     FOURMICA_BLS_SECRET_KEY: DEV_BLS_SECRET_KEY,
     FOURMICA_OPERATOR_KEY: DEMO_OPERATOR_KEY,
     FOURMICA_ACCEPTED_VERSIONS: "1,2",
-    FOURMICA_TRUSTED_REGISTRIES: stack.validationRegistries.join(","),
-    FOURMICA_DATA_DIR: dataDir,
-    FOURMICA_CYCLE_GENESIS: String(stack.cycleSchedule.genesis),
-    FOURMICA_CYCLE_LENGTH: String(stack.cycleSchedule.cycleLength),
-    FOURMICA_RPC_URL: "http://127.0.0.1:8545",
-    FOURMICA_SYNC_START_BLOCK: stack.startBlock,
+    FOURMICA_DATA_DIR: join(dataDir, "core"),
     FOURMICA_CONFIRMATIONS: "0",
-    FOURMICA_TOKENS: JSON.stringify(stack.tokens),
     FOURMICA_LOG_LEVEL: "warn",
   });
-  const core = await createCore(
-    { ...config, rpcUrl: undefined },
-    {
-      chainClient: publicClient,
-      now: () => chainNow,
-      logger: pino({ level: "warn" }),
-      isValidSignature: async () => false,
-    },
-  );
+  // The chain is this process's EDR provider: Core talks to it through an EIP-1193 transport.
+  const transport = custom(provider);
+  core = await createCore(config, {
+    chainClient: publicClient,
+    transport,
+    walletClient: createWalletClient({ account: operator, chain: hardhatChain, transport }),
+    now: () => chainNow,
+    logger: pino({ level: "warn" }),
+  });
   const url = await core.listen(0, "127.0.0.1");
-  const background = core.startBackground();
+  // Sync and lifecycle passes and scheduler ticks are driven explicitly below, on the chain clock.
+  const background = core.startBackground({ scheduler: false });
   console.log(`  Core listening on ${url} (BLS backend: ${core.bls.name})`);
 
   const api = async (method: "GET" | "POST", path: string, body?: unknown) => {
@@ -239,7 +247,7 @@ try {
     if (receipt.status !== "success") throw new Error(`transaction from ${who(from)} reverted`);
   };
   const tick = async (label: string) => {
-    const report = await core.scheduler!.tick(chainNow);
+    const report = await core!.scheduler!.scheduler.tick(chainNow);
     const kinds = report.actions.map((a: { kind: string }) => a.kind);
     console.log(`  tick at ${label}: ${kinds.length > 0 ? kinds.join(", ") : "nothing due"}`);
     await background.runOnce();
@@ -248,10 +256,12 @@ try {
   await advanceTo(BigInt(deadlines.resolutionCutoff));
   await tick("resolution cutoff");
   const committed = await clearingHouse.read.getCycle([cycleId, ETH]);
-  const batch = (await api("GET", `/core/cycles/${cycleId}/${ETH}`)).body as { root?: string; status?: string };
+  const cycleView = (await api("GET", `/core/cycles/${cycleId}/${ETH}`)).body as {
+    batch?: { root: string; batchHash: string };
+  };
   check(
-    committed.root === batch.root,
-    `the committed Merkle root on-chain equals Core's (${String(batch.root).slice(0, 18)}…)`,
+    committed.root === cycleView.batch?.root,
+    `the committed Merkle root on-chain equals Core's (${String(cycleView.batch?.root).slice(0, 18)}…)`,
   );
   check(
     committed.committed && committed.totalNet > 0n,
@@ -330,10 +340,12 @@ try {
     `  ClearingHouse cycle ${cycleId}: paid in ${fmt(chState.paidIn)}, covered ${fmt(chState.covered)}, claimed ${fmt(chState.claimedOut)}`,
   );
   check(chState.paidIn + chState.covered === chState.totalNet, "paid in + covered = total net credit (fully funded)");
-
-  await background.stop();
-  await core.close();
+} catch (e) {
+  // Any exception is a failed demo: report it, then fall through to the summary's non-zero exit.
+  console.error(`\nThe demo stopped: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  problems.push(`the demo stopped early: ${e instanceof Error ? e.message : String(e)}`);
 } finally {
+  await core?.close();
   rmSync(dataDir, { recursive: true, force: true });
 }
 
@@ -342,3 +354,4 @@ if (problems.length > 0) {
   process.exit(1);
 }
 console.log("\nAll checks passed: the chain and Core's database agree.");
+process.exit(0);
