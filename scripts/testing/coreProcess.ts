@@ -1,17 +1,35 @@
 /**
- * A Core replica as a child process for the over-lock race test: config from the environment, prints its URL as
- * one JSON line on stdout, exits on SIGTERM.
+ * A Core replica as a child process for the over-lock race and crash-safety tests: config from the environment,
+ * prints its URL as one JSON line on stdout, exits on SIGTERM.
+ *
+ * Test-only switches:
+ *   FOURMICA_TEST_BACKGROUND=1        start chain sync, lifecycle jobs and the scheduler loop (startBackground)
+ *   FOURMICA_TEST_CRASH_AT=<hook>     SIGKILL this process at a scheduler seam: afterCommitIntent,
+ *                                     beforeCommitBroadcast or afterCommitBroadcast (a crash, not a shutdown)
  */
 import { pino } from "pino";
 
 import { loadConfig } from "../../offchain/src/config.ts";
 import { createCore } from "../../offchain/src/createCore.ts";
+import type { SchedulerHooks } from "../../offchain/src/services/scheduler/createScheduler.ts";
+
+const CRASH_POINTS = ["afterCommitIntent", "beforeCommitBroadcast", "afterCommitBroadcast"] as const;
+const crashAt = process.env.FOURMICA_TEST_CRASH_AT;
+if (crashAt !== undefined && !(CRASH_POINTS as readonly string[]).includes(crashAt)) {
+  throw new Error(`FOURMICA_TEST_CRASH_AT must be one of ${CRASH_POINTS.join(", ")}`);
+}
+const die = () => {
+  process.kill(process.pid, "SIGKILL");
+};
+const schedulerHooks: SchedulerHooks = crashAt ? { [crashAt]: die } : {};
 
 const core = await createCore(loadConfig(), {
   logger: pino({ level: "silent" }),
   isValidSignature: async () => false,
+  schedulerHooks,
 });
 const url = await core.listen(0, "127.0.0.1");
+if (process.env.FOURMICA_TEST_BACKGROUND === "1") core.startBackground();
 process.stdout.write(JSON.stringify({ url }) + "\n");
 process.on("SIGTERM", () => {
   core.close().then(() => process.exit(0));

@@ -36,6 +36,8 @@ import { netCycle } from "./netCycle.ts";
 export interface SchedulerHooks {
   /** After COMMITTING is persisted, before the commit transaction is signed. */
   afterCommitIntent?(cycleId: bigint, asset: Address): Promise<void> | void;
+  /** After the signed commit's hash is persisted, before the transaction is broadcast. */
+  beforeCommitBroadcast?(cycleId: bigint, asset: Address, hash: Hex): Promise<void> | void;
   /** After the commit transaction is broadcast (its hash persisted), before its receipt is recorded. */
   afterCommitBroadcast?(cycleId: bigint, asset: Address, hash: Hex): Promise<void> | void;
   /** After any action completed. */
@@ -193,6 +195,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     };
     const tx = await chain.send(write, async (hash) => {
       await setCommitTx(db, cycleId, asset, hash);
+      await deps.hooks?.beforeCommitBroadcast?.(cycleId, asset, hash);
     });
     await deps.hooks?.afterCommitBroadcast?.(cycleId, asset, tx.hash);
     mined(tx, "commit");
