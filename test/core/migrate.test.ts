@@ -29,6 +29,7 @@ describe("migrate", function () {
 
   it("lets several replicas migrate at once: exactly one applies (PostgreSQL)", async function () {
     const url = process.env.FOURMICA_TEST_DATABASE_URL;
+    // Needs a PostgreSQL server (several sessions racing); PGlite has one connection. CI sets the URL (.ci/run).
     if (!url) this.skip();
     const dbs: Database[] = [0, 1, 2, 3].map(() => openPgDatabase({ connectionString: url!, max: 2 }));
     try {

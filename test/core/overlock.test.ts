@@ -102,6 +102,7 @@ describe("Collateral lock under concurrency", function () {
     let urls: string[] = [];
 
     before(async function () {
+      // Needs a PostgreSQL server shared by two Core processes; CI sets FOURMICA_TEST_DATABASE_URL (.ci/run).
       if (!DB_URL) this.skip();
       db = openPgDatabase({ connectionString: DB_URL! });
       await resetDatabase(db);
