@@ -54,6 +54,10 @@ if (blsPublicKey === undefined) {
   blsPublicKey = (await loadBlsBackend("auto")).publicKey(secret);
 }
 if (!isHex(blsPublicKey) || blsPublicKey.length !== 98) fail("FOURMICA_BLS_PUBLIC_KEY must be 48 bytes of hex");
+const devPublicKey = (await loadBlsBackend("auto")).publicKey(DEV_BLS_SECRET_KEY);
+if (!dev && blsPublicKey.toLowerCase() === devPublicKey.toLowerCase()) {
+  fail("the development BLS key is public: anyone could certify with it. Use your own operator key here.");
+}
 
 const tokens = addressList("FOURMICA_TOKENS");
 const validationRegistries = addressList("FOURMICA_VALIDATION_REGISTRIES");
