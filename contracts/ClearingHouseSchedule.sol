@@ -13,8 +13,7 @@ abstract contract ClearingHouseSchedule is IClearingHouseSchedule, AccessManaged
     using CycleSchedule for CycleSchedule.Segment;
     using CycleSchedule for CycleSchedule.Segment[];
 
-    /// @notice A schedule change never starts before the end of the cycle that contains `now + this`: a payer
-    ///         may sign a request slightly ahead of the chain clock, and that cycle must not move under it.
+    /// @inheritdoc IClearingHouseSchedule
     uint256 public constant SCHEDULE_CHANGE_NOTICE = 5 minutes;
 
     CycleSchedule.Segment[] private _segments;

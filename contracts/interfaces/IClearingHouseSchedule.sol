@@ -40,6 +40,11 @@ interface IClearingHouseSchedule is IClearingHouseOracle {
         uint32 finalityWindow
     );
 
+    /// @notice How far ahead of the chain clock a schedule change must leave alone (5 minutes): a change never
+    ///         starts before the end of the cycle that contains `now + SCHEDULE_CHANGE_NOTICE`, because a payer may
+    ///         sign a request slightly ahead of the chain clock and that cycle must not move under it.
+    function SCHEDULE_CHANGE_NOTICE() external view returns (uint256);
+
     /// @notice Changes the schedule from the cycle boundary `startTime` on. Restricted (GOVERNANCE).
     /// @dev `startTime` must be a boundary of the schedule in force just before it, no earlier than
     ///      {earliestScheduleChange}. Segments not yet started at or after `startTime` are replaced.

@@ -107,7 +107,8 @@ interface ICore4Mica is ICore4MicaCollateral, ICore4MicaSettlement {
     /// @notice Pays a certified guarantee from the payer's collateral to its recipient. Anyone may call it; the
     ///         funds always go to `guarantee.recipient`. Not pausable.
     /// @dev Checks in order: envelope, version enabled, BLS signature over the whole `certificate`, decoding, domain,
-    ///      the payer's EIP-712 signature over the request (ECDSA or ERC-1271), the route's window (V1: the
+    ///      the payer's EIP-712 signature over the request (ECDSA or ERC-1271), a non-zero recipient
+    ///      (`Core4MicaInvalidRecipient`) and amount (`Core4MicaZeroAmount`), the route's window (V1: the
     ///      ClearingHouse reports the cycle missed, `[opensAt, timestamp + expiry)`; V2+:
     ///      `[timestamp + grace, timestamp + expiry)` and the decoder's `checkRedeemable`), not consumed, then
     ///      `collateral >= amount`. A pending withdrawal requested at `t_w` with `timestamp < t_w + syncDelay`

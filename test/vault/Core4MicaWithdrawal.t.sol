@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.30;
 
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
 import {ICore4MicaCollateral} from "../../contracts/interfaces/ICore4MicaCollateral.sol";
 import {vm} from "../utils/Vm.sol";
 import {Core4MicaTestBase} from "./Core4MicaTestBase.sol";
@@ -73,6 +75,24 @@ contract Core4MicaWithdrawalTest is Core4MicaTestBase {
             )
         );
         vault.requestWithdrawal(ETH, 10 ether + 1);
+    }
+
+    /// A pending withdrawal is packed with its timestamp in one slot, so its amount is held in 192 bits.
+    function test_requestWithdrawal_revertsAbove192Bits() external {
+        uint256 huge = uint256(type(uint192).max) + 1;
+        _depositToken(payer, huge);
+        vm.prank(payer);
+        vm.expectRevert(abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 192, huge));
+        vault.requestWithdrawal(address(token), huge);
+    }
+
+    function test_requestWithdrawal_acceptsTheLargest192BitAmount() external {
+        uint256 largest = type(uint192).max;
+        _depositToken(payer, largest);
+        vm.prank(payer);
+        vault.requestWithdrawal(address(token), largest);
+        (uint256 amount, ) = vault.withdrawalRequest(payer, address(token));
+        vm.assertEq(amount, largest, "amount");
     }
 
     function test_requestWithdrawal_revertsForAnUnknownUser() external {
