@@ -120,10 +120,16 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
     const blsPublicKey = signer.publicKey;
     const recovery = deps.recovery ?? loadSecp256k1Recovery();
     const now = deps.now ?? (() => BigInt(Math.floor(Date.now() / 1000)));
-    const isValidSignature = deps.isValidSignature ?? createErc1271Verifier(config.rpcUrl);
     const domains = new Map(
       config.acceptedVersions.map((v) => [v, guaranteeDomain(v, config.chainId, config.core4Mica)]),
     );
+
+    // One chain client for everything that reads the chain: ERC-1271 payers, sync, lifecycle, scheduler.
+    const chainTransport = deps.transport ?? (config.rpcUrl ? http(config.rpcUrl) : undefined);
+    const chainClient =
+      deps.chainClient ??
+      (chainTransport ? (createPublicClient({ transport: chainTransport }) as PublicClient) : undefined);
+    const isValidSignature = deps.isValidSignature ?? createErc1271Verifier(chainClient);
 
     // Issuance numbers cycles with the ClearingHouse's segments: the configured genesis segment until the chain's
     // are read (refreshSchedule: at startBackground and on scheduler ticks, at most once a minute).
@@ -148,10 +154,6 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       now,
     });
 
-    const chainTransport = deps.transport ?? (config.rpcUrl ? http(config.rpcUrl) : undefined);
-    const chainClient =
-      deps.chainClient ??
-      (chainTransport ? (createPublicClient({ transport: chainTransport }) as PublicClient) : undefined);
     const lifecycle = createLifecycle({
       store: createLifecycleRepository(db),
       domain: { chainId: config.chainId, core4Mica: config.core4Mica },

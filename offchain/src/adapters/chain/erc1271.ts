@@ -1,4 +1,4 @@
-import { createPublicClient, http, parseAbi, type Address, type Hex } from "viem";
+import { parseAbi, type Address, type Hex, type PublicClient } from "viem";
 
 import { FourMicaError } from "../../core/errors.ts";
 import type { IsValidSignature } from "../../core/issuance/verifyPayerSignature.ts";
@@ -9,11 +9,10 @@ const MAGIC = "0x1626ba7e";
 /**
  * ERC-1271 through a JSON-RPC node: an address without code is never valid; a contract is valid when it returns
  * the magic value (a revert means invalid). A failing node raises CHAIN_UNAVAILABLE (503), not INVALID_SIGNATURE.
- * Without an RPC URL, only EOAs can sign.
+ * It uses Core's one chain client (whatever transport that has); without a chain, only EOAs can sign.
  */
-export function createErc1271Verifier(rpcUrl: string | undefined): IsValidSignature {
-  if (!rpcUrl) return async () => false;
-  const client = createPublicClient({ transport: http(rpcUrl, { timeout: 5_000, retryCount: 1 }) });
+export function createErc1271Verifier(client: PublicClient | undefined): IsValidSignature {
+  if (!client) return async () => false;
   return async (wallet: Address, digest: Hex, signature: Hex) => {
     let code: Hex | undefined;
     try {
