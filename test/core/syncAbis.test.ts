@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import type { Abi } from "viem";
 
-import { clearingHouseAbi, core4MicaAbi, validationRegistryAbi } from "../../offchain/src/adapters/chain/abis.ts";
+import { clearingHouseEventsAbi, core4MicaAbi, validationRegistryAbi } from "../../offchain/src/adapters/chain/abis.ts";
 import { decideChainEvent } from "../../offchain/src/core/lifecycle/decideChainEvent.ts";
 import { EMPTY_EVENT_STATE } from "../../offchain/src/core/lifecycle/eventState.ts";
 import { invertMutation, undoOf, type Mutation } from "../../offchain/src/core/lifecycle/mutations.ts";
@@ -20,7 +20,7 @@ const shape = (ps: readonly Param[] = []) => ps.map((p) => `${p.type}${p.indexed
 describe("Chain adapter ABIs", function () {
   const cases = [
     ["Core4Mica", core4MicaAbi, "contracts/Core4Mica.sol/Core4Mica.json"],
-    ["ClearingHouse", clearingHouseAbi, "contracts/ClearingHouse.sol/ClearingHouse.json"],
+    ["ClearingHouse", clearingHouseEventsAbi, "contracts/ClearingHouse.sol/ClearingHouse.json"],
     [
       "ERC8004ValidationRegistry",
       validationRegistryAbi,

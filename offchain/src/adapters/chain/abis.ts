@@ -16,7 +16,7 @@ export const core4MicaAbi = parseAbi([
   "function collateral(address user, address asset) view returns (uint256)",
 ]);
 
-export const clearingHouseAbi = parseAbi([
+export const clearingHouseEventsAbi = parseAbi([
   "event CycleCommitted(uint256 indexed cycleId, address indexed asset, bytes32 root, uint256 totalNet, uint32 debtorCount, uint32 creditorCount, bytes32 batchHash, uint256 v2GuaranteeCount)",
   "event NetDebitPaid(uint256 indexed cycleId, address indexed asset, address indexed debtor, address payer, uint256 amount)",
   "event DebtorDefaulted(uint256 indexed cycleId, address indexed asset, address indexed debtor, uint256 netDebit, uint256 covered, uint256 shortfall)",

@@ -1,7 +1,7 @@
 import { decodeEventLog, type Address, type Log } from "viem";
 
 import type { ChainEvent, ChainEventBody } from "../../core/lifecycle/chainEvents.ts";
-import { clearingHouseAbi, core4MicaAbi } from "./abis.ts";
+import { clearingHouseEventsAbi, core4MicaAbi } from "./abis.ts";
 
 const lower = (a: Address) => a.toLowerCase() as Address;
 
@@ -87,7 +87,7 @@ function decodeVault(log: Log): ChainEventBody | undefined {
 function decodeClearing(log: Log): ChainEventBody | undefined {
   let d;
   try {
-    d = decodeEventLog({ abi: clearingHouseAbi, data: log.data, topics: log.topics, strict: true });
+    d = decodeEventLog({ abi: clearingHouseEventsAbi, data: log.data, topics: log.topics, strict: true });
   } catch {
     return undefined;
   }
