@@ -15,17 +15,17 @@ import { createInterface } from "node:readline";
 
 import type { Hex } from "viem";
 
-import { openPgDatabase } from "../offchain/src/adapters/db/pgDatabase.ts";
-import { createNativeBackend, createPureBackend, type BlsBackend } from "../offchain/src/core/bls/index.ts";
-import { createGuaranteeRequestHasher } from "../offchain/src/core/createGuaranteeRequestHasher.ts";
-import { encodeEnvelope } from "../offchain/src/core/encodeEnvelope.ts";
-import { guaranteeDomain } from "../offchain/src/core/guaranteeDomain.ts";
-import type { GuaranteeRequestV1 } from "../offchain/src/core/guaranteeTypes.ts";
+import { openPgDatabase } from "../offchain/src/core/adapters/db/pgDatabase.ts";
+import { createNativeBackend, createPureBackend, type BlsBackend } from "../offchain/src/protocol/bls/index.ts";
+import { createGuaranteeRequestHasher } from "../offchain/src/protocol/createGuaranteeRequestHasher.ts";
+import { encodeEnvelope } from "../offchain/src/protocol/encodeEnvelope.ts";
+import { guaranteeDomain } from "../offchain/src/protocol/guaranteeDomain.ts";
+import type { GuaranteeRequestV1 } from "../offchain/src/protocol/guaranteeTypes.ts";
 import {
   createNativeRecovery,
   createPureRecovery,
   type Secp256k1Recovery,
-} from "../offchain/src/core/secp256k1/index.ts";
+} from "../offchain/src/protocol/secp256k1/index.ts";
 import { BLS_SK, CHAIN_ID, CORE4MICA, DOMAIN_712, seed, signedBodies } from "./support/benchSetup.ts";
 import { closedLoop, createPoster, openLoop } from "./support/loadGenerator.ts";
 

@@ -11,7 +11,7 @@ import {
   computePositions,
   sortBatchEntries,
   type BatchEntry,
-} from "../offchain/src/core/netting/index.ts";
+} from "../offchain/src/protocol/netting/index.ts";
 
 const guaranteeCount = Number(process.argv[2] ?? 100_000);
 const participantCount = Number(process.argv[3] ?? 2_000);

@@ -28,11 +28,11 @@ import {
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { hardhat as hardhatChain } from "viem/chains";
 
-import { loadConfig } from "../offchain/src/config.ts";
-import { buildValidationPolicy } from "../offchain/src/core/buildValidationPolicy.ts";
-import type { GuaranteeRequest } from "../offchain/src/core/guaranteeTypes.ts";
-import { signGuaranteeRequest } from "../offchain/src/core/signGuaranteeRequest.ts";
-import { createCore, type Core } from "../offchain/src/createCore.ts";
+import { loadConfig } from "../offchain/src/core/config.ts";
+import { buildValidationPolicy } from "../offchain/src/protocol/buildValidationPolicy.ts";
+import type { GuaranteeRequest } from "../offchain/src/protocol/guaranteeTypes.ts";
+import { signGuaranteeRequest } from "../offchain/src/protocol/signGuaranteeRequest.ts";
+import { createCore, type Core } from "../offchain/src/core/createCore.ts";
 import { deployStack } from "./lib/deployStack.ts";
 import { DEV_BLS_SECRET_KEY } from "./lib/devKeys.ts";
 
@@ -83,7 +83,7 @@ let core: Core | undefined;
 try {
   step("1. Deploy the stack on the in-process chain (Prague: EIP-2537 precompiles)");
   await networkHelpers.setBalance(operator.address, 10n ** 20n);
-  const bls = await (await import("../offchain/src/core/bls/index.ts")).loadBlsBackend("auto");
+  const bls = await (await import("../offchain/src/protocol/bls/index.ts")).loadBlsBackend("auto");
   const stack = await deployStack(viem, {
     blsPublicKey: bls.publicKey(DEV_BLS_SECRET_KEY),
     operator: operator.address,

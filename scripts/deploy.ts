@@ -18,7 +18,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { network } from "hardhat";
 import { getAddress, isAddress, isHex, type Address, type Hex } from "viem";
 
-import { loadBlsBackend } from "../offchain/src/core/bls/index.ts";
+import { loadBlsBackend } from "../offchain/src/protocol/bls/index.ts";
 import { deployStack } from "./lib/deployStack.ts";
 import { DEV_BLS_SECRET_KEY, DEV_NETWORKS } from "./lib/devKeys.ts";
 

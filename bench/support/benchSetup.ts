@@ -4,11 +4,11 @@ import { createRequire } from "node:module";
 import { bytesToHex, hexToBytes, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
-import { creditDeposit } from "../../offchain/src/adapters/db/balanceRepository.ts";
-import type { Database } from "../../offchain/src/adapters/db/database.ts";
-import { migrate } from "../../offchain/src/adapters/db/migrate.ts";
-import { createGuaranteeRequestHasher } from "../../offchain/src/core/createGuaranteeRequestHasher.ts";
-import type { GuaranteeRequestV1 } from "../../offchain/src/core/guaranteeTypes.ts";
+import { creditDeposit } from "../../offchain/src/core/adapters/db/balanceRepository.ts";
+import type { Database } from "../../offchain/src/core/adapters/db/database.ts";
+import { migrate } from "../../offchain/src/core/adapters/db/migrate.ts";
+import { createGuaranteeRequestHasher } from "../../offchain/src/protocol/createGuaranteeRequestHasher.ts";
+import type { GuaranteeRequestV1 } from "../../offchain/src/protocol/guaranteeTypes.ts";
 
 export const CHAIN_ID = 31337n;
 export const CORE4MICA: Address = "0xa15bb66138824a1c7167f5e85b957d04dd34e468";

@@ -5,10 +5,10 @@
  */
 import { pino } from "pino";
 
-import { openPgDatabase } from "../../offchain/src/adapters/db/pgDatabase.ts";
-import { openPgliteDatabase } from "../../offchain/src/adapters/db/pgliteDatabase.ts";
-import { loadConfig } from "../../offchain/src/config.ts";
-import { createCore } from "../../offchain/src/createCore.ts";
+import { openPgDatabase } from "../../offchain/src/core/adapters/db/pgDatabase.ts";
+import { openPgliteDatabase } from "../../offchain/src/core/adapters/db/pgliteDatabase.ts";
+import { loadConfig } from "../../offchain/src/core/config.ts";
+import { createCore } from "../../offchain/src/core/createCore.ts";
 import { BLS_SK, CHAIN_ID, CORE4MICA, seed } from "./benchSetup.ts";
 
 const url = process.env.BENCH_DATABASE_URL;

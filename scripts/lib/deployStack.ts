@@ -1,8 +1,8 @@
 import type { HardhatViemHelpers } from "@nomicfoundation/hardhat-viem/types";
 import { getAddress, toFunctionSelector, type Abi, type AbiFunction, type Address, type Hex } from "viem";
 
-import { g1ToEip2537 } from "../../offchain/src/core/bls/index.ts";
-import { guaranteeDomain } from "../../offchain/src/core/guaranteeDomain.ts";
+import { g1ToEip2537 } from "../../offchain/src/protocol/bls/index.ts";
+import { guaranteeDomain } from "../../offchain/src/protocol/guaranteeDomain.ts";
 
 /** AccessManager role ids (docs/protocol.md §1). ADMIN is OpenZeppelin's role 0, held by the deployer. */
 export const Roles = { ADMIN: 0n, GOVERNANCE: 1n, GUARDIAN: 2n, OPERATOR: 3n } as const;

@@ -1,6 +1,6 @@
 import { keccak256, toHex, type Hex } from "viem";
 
-import { BLS12_381_R } from "../../offchain/src/core/bls/index.ts";
+import { BLS12_381_R } from "../../offchain/src/protocol/bls/index.ts";
 
 /**
  * Development-only operator BLS secret key, derived from a public label so anyone can reproduce it.

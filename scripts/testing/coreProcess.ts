@@ -9,9 +9,9 @@
  */
 import { pino } from "pino";
 
-import { loadConfig } from "../../offchain/src/config.ts";
-import { createCore } from "../../offchain/src/createCore.ts";
-import type { SchedulerHooks } from "../../offchain/src/services/scheduler/createScheduler.ts";
+import { loadConfig } from "../../offchain/src/core/config.ts";
+import { createCore } from "../../offchain/src/core/createCore.ts";
+import type { SchedulerHooks } from "../../offchain/src/core/services/scheduler/createScheduler.ts";
 
 const CRASH_POINTS = ["afterCommitIntent", "beforeCommitBroadcast", "afterCommitBroadcast"] as const;
 const crashAt = process.env.FOURMICA_TEST_CRASH_AT;

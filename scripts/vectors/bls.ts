@@ -18,8 +18,8 @@ import {
   g2ToEip2537,
   hashToG2,
   negatedG1Generator,
-} from "../../offchain/src/core/bls/index.ts";
-import { g1PointToWords } from "../../offchain/src/core/bls/g1ToEip2537.ts";
+} from "../../offchain/src/protocol/bls/index.ts";
+import { g1PointToWords } from "../../offchain/src/protocol/bls/g1ToEip2537.ts";
 
 const OUTPUT = fileURLToPath(new URL("../../test/vectors/bls.json", import.meta.url));
 

@@ -24,14 +24,21 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
-import { buildValidationPolicy, type ValidationPolicyInputs } from "../../offchain/src/core/buildValidationPolicy.ts";
-import { encodeEnvelope } from "../../offchain/src/core/encodeEnvelope.ts";
-import { guaranteeDomain } from "../../offchain/src/core/guaranteeDomain.ts";
-import { guaranteeId } from "../../offchain/src/core/guaranteeId.ts";
-import { guaranteeRequestStructHash } from "../../offchain/src/core/guaranteeRequestStructHash.ts";
-import type { Guarantee, GuaranteeRequest, GuaranteeRequestFields } from "../../offchain/src/core/guaranteeTypes.ts";
-import { hashGuaranteeRequest } from "../../offchain/src/core/hashGuaranteeRequest.ts";
-import { signGuaranteeRequest } from "../../offchain/src/core/signGuaranteeRequest.ts";
+import {
+  buildValidationPolicy,
+  type ValidationPolicyInputs,
+} from "../../offchain/src/protocol/buildValidationPolicy.ts";
+import { encodeEnvelope } from "../../offchain/src/protocol/encodeEnvelope.ts";
+import { guaranteeDomain } from "../../offchain/src/protocol/guaranteeDomain.ts";
+import { guaranteeId } from "../../offchain/src/protocol/guaranteeId.ts";
+import { guaranteeRequestStructHash } from "../../offchain/src/protocol/guaranteeRequestStructHash.ts";
+import type {
+  Guarantee,
+  GuaranteeRequest,
+  GuaranteeRequestFields,
+} from "../../offchain/src/protocol/guaranteeTypes.ts";
+import { hashGuaranteeRequest } from "../../offchain/src/protocol/hashGuaranteeRequest.ts";
+import { signGuaranteeRequest } from "../../offchain/src/protocol/signGuaranteeRequest.ts";
 
 export const VECTORS_PATH = fileURLToPath(new URL("../../test/vectors/guarantees.json", import.meta.url));
 

@@ -23,7 +23,7 @@ import {
   NET_DEBTOR,
   type BatchEntry,
   type NetPosition,
-} from "../../offchain/src/core/netting/index.ts";
+} from "../../offchain/src/protocol/netting/index.ts";
 
 const chainId = 31337n;
 const deployer: Address = "0x00000000000000000000000000000000000C1EA2";

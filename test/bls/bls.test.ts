@@ -4,7 +4,7 @@ import { assert, expect } from "chai";
 import fc from "fast-check";
 import { bytesToHex, concatHex, numberToHex, type Hex } from "viem";
 
-import { hasCode } from "../../offchain/src/core/errors.ts";
+import { hasCode } from "../../offchain/src/protocol/errors.ts";
 import {
   BLS12_381_R,
   BLS_POP_DST,
@@ -26,7 +26,7 @@ import {
   type BlsBackend,
   type BlsG1Point,
   type BlsG2Point,
-} from "../../offchain/src/core/bls/index.ts";
+} from "../../offchain/src/protocol/bls/index.ts";
 
 type Vectors = {
   dst: string;
@@ -73,7 +73,7 @@ async function backendsFixture(): Promise<{ native: BlsBackend; pure: BlsBackend
   return { native, pure, backends: [native, pure] };
 }
 
-describe("BLS (offchain/src/core/bls)", function () {
+describe("BLS (offchain/src/protocol/bls)", function () {
   let native: BlsBackend;
   let pure: BlsBackend;
   let backends: BlsBackend[];

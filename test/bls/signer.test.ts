@@ -4,7 +4,7 @@ import { assert, expect } from "chai";
 import fc from "fast-check";
 import { bytesToHex, type Hex } from "viem";
 
-import { hasCode } from "../../offchain/src/core/errors.ts";
+import { hasCode } from "../../offchain/src/protocol/errors.ts";
 import {
   BLS12_381_R,
   createNativeBackend,
@@ -13,7 +13,7 @@ import {
   g2UncompressedToEip2537,
   type BlsBackend,
   type BlsG2Point,
-} from "../../offchain/src/core/bls/index.ts";
+} from "../../offchain/src/protocol/bls/index.ts";
 
 type Vectors = {
   cases: { name: string; secretKey: Hex; message: Hex; signature: Hex; signatureEip2537: BlsG2Point }[];
@@ -35,7 +35,7 @@ function expectCode(fn: () => unknown, code: string): void {
   assert.isTrue(hasCode(thrown, code), `expected code ${code}, got ${String(thrown)}`);
 }
 
-describe("BlsBackend.signer (offchain/src/core/bls)", function () {
+describe("BlsBackend.signer (offchain/src/protocol/bls)", function () {
   let backends: BlsBackend[];
 
   before(async function () {

@@ -20,8 +20,8 @@ import {
   sortBatchEntries,
   type BatchEntry,
   type NetPosition,
-} from "../../offchain/src/core/netting/index.ts";
-import { DEFAULT_CYCLE_PHASES } from "../../offchain/src/core/cycles/cycleSchedule.ts";
+} from "../../offchain/src/protocol/netting/index.ts";
+import { DEFAULT_CYCLE_PHASES } from "../../offchain/src/protocol/cycles/cycleSchedule.ts";
 
 const { viem, networkHelpers } = await network.create();
 const OPERATOR_ROLE = 3n;

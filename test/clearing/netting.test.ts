@@ -5,7 +5,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { getAddress, keccak256, stringToHex, zeroAddress, zeroHash, type Address, type Hex } from "viem";
 
-import { hasCode } from "../../offchain/src/core/errors.ts";
+import { hasCode } from "../../offchain/src/protocol/errors.ts";
 import {
   batchHash,
   buildNettingTree,
@@ -18,7 +18,7 @@ import {
   sortBatchEntries,
   type BatchEntry,
   type NetPosition,
-} from "../../offchain/src/core/netting/index.ts";
+} from "../../offchain/src/protocol/netting/index.ts";
 
 type Vectors = {
   chainId: number;

@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import { createSiweMessage } from "viem/siwe";
 
-import type { Database } from "../../offchain/src/adapters/db/database.ts";
-import type { Core } from "../../offchain/src/createCore.ts";
-import { g1ToEip2537 } from "../../offchain/src/core/bls/index.ts";
-import { guaranteeDomain } from "../../offchain/src/core/guaranteeDomain.ts";
+import type { Database } from "../../offchain/src/core/adapters/db/database.ts";
+import type { Core } from "../../offchain/src/core/createCore.ts";
+import { g1ToEip2537 } from "../../offchain/src/protocol/bls/index.ts";
+import { guaranteeDomain } from "../../offchain/src/protocol/guaranteeDomain.ts";
 import {
   ASSET,
   BACKENDS,

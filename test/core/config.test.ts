@@ -5,11 +5,11 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { network } from "hardhat";
 
-import { loadBlsBackend } from "../../offchain/src/core/bls/index.ts";
+import { loadBlsBackend } from "../../offchain/src/protocol/bls/index.ts";
 import { deployStack } from "../../scripts/lib/deployStack.ts";
 import { DEV_BLS_SECRET_KEY } from "../../scripts/lib/devKeys.ts";
 
-import { ConfigError, loadConfig, redactedConfig } from "../../offchain/src/config.ts";
+import { ConfigError, loadConfig, redactedConfig } from "../../offchain/src/core/config.ts";
 
 const BLS = "0x" + "2a".repeat(32);
 const minimal = {

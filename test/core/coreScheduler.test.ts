@@ -2,9 +2,9 @@ import { expect } from "chai";
 import { createWalletClient, custom, type Address } from "viem";
 import { hardhat } from "viem/chains";
 
-import type { Database } from "../../offchain/src/adapters/db/database.ts";
-import { createCore, type Core, type CoreDeps } from "../../offchain/src/createCore.ts";
-import { deadlinesOf } from "../../offchain/src/core/cycles/cycleSchedule.ts";
+import type { Database } from "../../offchain/src/core/adapters/db/database.ts";
+import { createCore, type Core, type CoreDeps } from "../../offchain/src/core/createCore.ts";
+import { deadlinesOf } from "../../offchain/src/protocol/cycles/cycleSchedule.ts";
 import { silentLogger, testConfig } from "./fixtures.ts";
 import {
   cycleStatus,

@@ -16,13 +16,13 @@ import { network } from "hardhat";
 import { parseAbi, parseAbiItem, zeroAddress, type Address, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
-import { clearingHouseAbi } from "../../offchain/src/adapters/chain/clearingHouseAbi.ts";
-import { creditDeposit } from "../../offchain/src/adapters/db/balanceRepository.ts";
-import type { Database } from "../../offchain/src/adapters/db/database.ts";
-import { migrate } from "../../offchain/src/adapters/db/migrate.ts";
-import { openPgDatabase } from "../../offchain/src/adapters/db/pgDatabase.ts";
-import { openPgliteDatabase } from "../../offchain/src/adapters/db/pgliteDatabase.ts";
-import { loadBlsBackend } from "../../offchain/src/core/bls/index.ts";
+import { clearingHouseAbi } from "../../offchain/src/core/adapters/chain/clearingHouseAbi.ts";
+import { creditDeposit } from "../../offchain/src/core/adapters/db/balanceRepository.ts";
+import type { Database } from "../../offchain/src/core/adapters/db/database.ts";
+import { migrate } from "../../offchain/src/core/adapters/db/migrate.ts";
+import { openPgDatabase } from "../../offchain/src/core/adapters/db/pgDatabase.ts";
+import { openPgliteDatabase } from "../../offchain/src/core/adapters/db/pgliteDatabase.ts";
+import { loadBlsBackend } from "../../offchain/src/protocol/bls/index.ts";
 import { deployStack } from "../../scripts/lib/deployStack.ts";
 import {
   ASSET,

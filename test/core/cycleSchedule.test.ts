@@ -10,8 +10,8 @@ import {
   segmentDeadlines,
   segmentsOf,
   type ScheduleSegment,
-} from "../../offchain/src/core/cycles/cycleSchedule.ts";
-import { hasCode } from "../../offchain/src/core/errors.ts";
+} from "../../offchain/src/protocol/cycles/cycleSchedule.ts";
+import { hasCode } from "../../offchain/src/protocol/errors.ts";
 import { deployClearing } from "./schedulerFixtures.ts";
 
 const GENESIS = 1_699_920_000n;

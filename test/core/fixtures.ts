@@ -2,21 +2,21 @@ import { pino } from "pino";
 import type { Address, Hex } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
-import { creditDeposit } from "../../offchain/src/adapters/db/balanceRepository.ts";
-import type { Database } from "../../offchain/src/adapters/db/database.ts";
-import { openPgDatabase } from "../../offchain/src/adapters/db/pgDatabase.ts";
-import { openPgliteDatabase } from "../../offchain/src/adapters/db/pgliteDatabase.ts";
-import { migrate } from "../../offchain/src/adapters/db/migrate.ts";
-import type { CoreConfig } from "../../offchain/src/config.ts";
-import { createCore, type Core, type CoreDeps } from "../../offchain/src/createCore.ts";
-import { buildValidationPolicy } from "../../offchain/src/core/buildValidationPolicy.ts";
+import { creditDeposit } from "../../offchain/src/core/adapters/db/balanceRepository.ts";
+import type { Database } from "../../offchain/src/core/adapters/db/database.ts";
+import { openPgDatabase } from "../../offchain/src/core/adapters/db/pgDatabase.ts";
+import { openPgliteDatabase } from "../../offchain/src/core/adapters/db/pgliteDatabase.ts";
+import { migrate } from "../../offchain/src/core/adapters/db/migrate.ts";
+import type { CoreConfig } from "../../offchain/src/core/config.ts";
+import { createCore, type Core, type CoreDeps } from "../../offchain/src/core/createCore.ts";
+import { buildValidationPolicy } from "../../offchain/src/protocol/buildValidationPolicy.ts";
 import type {
   GuaranteeRequest,
   GuaranteeRequestV1,
   GuaranteeRequestV2,
   ValidationPolicy,
-} from "../../offchain/src/core/guaranteeTypes.ts";
-import { signGuaranteeRequest } from "../../offchain/src/core/signGuaranteeRequest.ts";
+} from "../../offchain/src/protocol/guaranteeTypes.ts";
+import { signGuaranteeRequest } from "../../offchain/src/protocol/signGuaranteeRequest.ts";
 
 export const CHAIN_ID = 31337n;
 export const CORE4MICA: Address = "0xa15bb66138824a1c7167f5e85b957d04dd34e468";

@@ -2,10 +2,10 @@ import { assert, expect } from "chai";
 import fc from "fast-check";
 import { bytesToHex, numberToHex, type Address, type Hex } from "viem";
 
-import { createGuaranteeRequestHasher } from "../../offchain/src/core/createGuaranteeRequestHasher.ts";
-import { hasCode } from "../../offchain/src/core/errors.ts";
-import type { GuaranteeRequest } from "../../offchain/src/core/guaranteeTypes.ts";
-import { hashGuaranteeRequest } from "../../offchain/src/core/hashGuaranteeRequest.ts";
+import { createGuaranteeRequestHasher } from "../../offchain/src/protocol/createGuaranteeRequestHasher.ts";
+import { hasCode } from "../../offchain/src/protocol/errors.ts";
+import type { GuaranteeRequest } from "../../offchain/src/protocol/guaranteeTypes.ts";
+import { hashGuaranteeRequest } from "../../offchain/src/protocol/hashGuaranteeRequest.ts";
 
 const address = fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => bytesToHex(b) as Address);
 const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => bytesToHex(b));

@@ -1,13 +1,13 @@
 import { expect } from "chai";
 import type { Address, Hex } from "viem";
 
-import { setSuspended } from "../../offchain/src/adapters/db/balanceRepository.ts";
-import type { Database } from "../../offchain/src/adapters/db/database.ts";
-import type { Core } from "../../offchain/src/createCore.ts";
-import { encodeEnvelope } from "../../offchain/src/core/encodeEnvelope.ts";
-import { guaranteeDomain } from "../../offchain/src/core/guaranteeDomain.ts";
-import { guaranteeId } from "../../offchain/src/core/guaranteeId.ts";
-import type { GuaranteeRequest, ValidationPolicy } from "../../offchain/src/core/guaranteeTypes.ts";
+import { setSuspended } from "../../offchain/src/core/adapters/db/balanceRepository.ts";
+import type { Database } from "../../offchain/src/core/adapters/db/database.ts";
+import type { Core } from "../../offchain/src/core/createCore.ts";
+import { encodeEnvelope } from "../../offchain/src/protocol/encodeEnvelope.ts";
+import { guaranteeDomain } from "../../offchain/src/protocol/guaranteeDomain.ts";
+import { guaranteeId } from "../../offchain/src/protocol/guaranteeId.ts";
+import type { GuaranteeRequest, ValidationPolicy } from "../../offchain/src/protocol/guaranteeTypes.ts";
 import {
   ASSET,
   BACKENDS,

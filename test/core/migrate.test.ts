@@ -1,8 +1,8 @@
 import { expect } from "chai";
 
-import type { Database } from "../../offchain/src/adapters/db/database.ts";
-import { loadMigrations, migrate } from "../../offchain/src/adapters/db/migrate.ts";
-import { openPgDatabase } from "../../offchain/src/adapters/db/pgDatabase.ts";
+import type { Database } from "../../offchain/src/core/adapters/db/database.ts";
+import { loadMigrations, migrate } from "../../offchain/src/core/adapters/db/migrate.ts";
+import { openPgDatabase } from "../../offchain/src/core/adapters/db/pgDatabase.ts";
 import { BACKENDS } from "./fixtures.ts";
 
 describe("migrate", function () {

@@ -3,9 +3,9 @@ import { createInterface } from "node:readline";
 
 import { expect } from "chai";
 
-import { openPgDatabase } from "../../offchain/src/adapters/db/pgDatabase.ts";
-import type { Database } from "../../offchain/src/adapters/db/database.ts";
-import type { Core } from "../../offchain/src/createCore.ts";
+import { openPgDatabase } from "../../offchain/src/core/adapters/db/pgDatabase.ts";
+import type { Database } from "../../offchain/src/core/adapters/db/database.ts";
+import type { Core } from "../../offchain/src/core/createCore.ts";
 import {
   ASSET,
   BACKENDS,

@@ -3,7 +3,7 @@ import { artifacts } from "hardhat";
 import { formatAbiItem } from "viem/utils";
 import type { Abi, AbiParameter } from "viem";
 
-import { clearingHouseAbi, vaultSettlementAbi } from "../../offchain/src/adapters/chain/clearingHouseAbi.ts";
+import { clearingHouseAbi, vaultSettlementAbi } from "../../offchain/src/core/adapters/chain/clearingHouseAbi.ts";
 
 type Item = Extract<Abi[number], { type: "function" | "error" }>;
 

@@ -2,14 +2,14 @@ import { expect } from "chai";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Address, Hex } from "viem";
 
-import { getCycleRecord, listPositions } from "../../offchain/src/adapters/db/cycleRepository.ts";
-import type { Database } from "../../offchain/src/adapters/db/database.ts";
-import { batchHash, sortBatchEntries } from "../../offchain/src/core/netting/batchHash.ts";
-import { buildNettingTree } from "../../offchain/src/core/netting/buildNettingTree.ts";
-import { deadlinesOf, type ScheduleSegment } from "../../offchain/src/core/cycles/cycleSchedule.ts";
-import { createCycleScheduler } from "../../offchain/src/services/scheduler/createCycleScheduler.ts";
-import { cycleRoutes } from "../../offchain/src/adapters/http/cycleRoutes.ts";
-import { sendError } from "../../offchain/src/adapters/http/errorBody.ts";
+import { getCycleRecord, listPositions } from "../../offchain/src/core/adapters/db/cycleRepository.ts";
+import type { Database } from "../../offchain/src/core/adapters/db/database.ts";
+import { batchHash, sortBatchEntries } from "../../offchain/src/protocol/netting/batchHash.ts";
+import { buildNettingTree } from "../../offchain/src/protocol/netting/buildNettingTree.ts";
+import { deadlinesOf, type ScheduleSegment } from "../../offchain/src/protocol/cycles/cycleSchedule.ts";
+import { createCycleScheduler } from "../../offchain/src/core/services/scheduler/createCycleScheduler.ts";
+import { cycleRoutes } from "../../offchain/src/core/adapters/http/cycleRoutes.ts";
+import { sendError } from "../../offchain/src/core/adapters/http/errorBody.ts";
 import {
   cycleStatus,
   deployClearing,

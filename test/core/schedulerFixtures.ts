@@ -16,21 +16,21 @@ import { hardhat } from "viem/chains";
 
 import { deployStack } from "../../scripts/lib/deployStack.ts";
 import { DEV_BLS_SECRET_KEY } from "../../scripts/lib/devKeys.ts";
-import { loadBlsBackend } from "../../offchain/src/core/bls/index.ts";
-import { creditDeposit } from "../../offchain/src/adapters/db/balanceRepository.ts";
-import type { Database } from "../../offchain/src/adapters/db/database.ts";
-import { createGuaranteeRepository } from "../../offchain/src/adapters/db/guaranteeRepository.ts";
-import { migrate } from "../../offchain/src/adapters/db/migrate.ts";
-import { openPgDatabase } from "../../offchain/src/adapters/db/pgDatabase.ts";
-import { openPgliteDatabase } from "../../offchain/src/adapters/db/pgliteDatabase.ts";
-import { clearingHouseAbi } from "../../offchain/src/adapters/chain/clearingHouseAbi.ts";
-import { createViemClearingHouseGateway } from "../../offchain/src/adapters/chain/viemClearingHouseGateway.ts";
-import { DEFAULT_CYCLE_PHASES } from "../../offchain/src/core/cycles/cycleSchedule.ts";
-import type { BlsG2Point } from "../../offchain/src/core/bls/types.ts";
+import { loadBlsBackend } from "../../offchain/src/protocol/bls/index.ts";
+import { creditDeposit } from "../../offchain/src/core/adapters/db/balanceRepository.ts";
+import type { Database } from "../../offchain/src/core/adapters/db/database.ts";
+import { createGuaranteeRepository } from "../../offchain/src/core/adapters/db/guaranteeRepository.ts";
+import { migrate } from "../../offchain/src/core/adapters/db/migrate.ts";
+import { openPgDatabase } from "../../offchain/src/core/adapters/db/pgDatabase.ts";
+import { openPgliteDatabase } from "../../offchain/src/core/adapters/db/pgliteDatabase.ts";
+import { clearingHouseAbi } from "../../offchain/src/core/adapters/chain/clearingHouseAbi.ts";
+import { createViemClearingHouseGateway } from "../../offchain/src/core/adapters/chain/viemClearingHouseGateway.ts";
+import { DEFAULT_CYCLE_PHASES } from "../../offchain/src/protocol/cycles/cycleSchedule.ts";
+import type { BlsG2Point } from "../../offchain/src/protocol/bls/types.ts";
 import type { GuaranteeStatus } from "../../offchain/src/core/issuance/guaranteeStore.ts";
-import { createScheduler, type SchedulerHooks } from "../../offchain/src/services/scheduler/createScheduler.ts";
-import { createLocalLeaderLock, type LeaderLock } from "../../offchain/src/services/scheduler/leaderLock.ts";
-import type { ClearingHouseGateway } from "../../offchain/src/services/scheduler/clearingHouseGateway.ts";
+import { createScheduler, type SchedulerHooks } from "../../offchain/src/core/services/scheduler/createScheduler.ts";
+import { createLocalLeaderLock, type LeaderLock } from "../../offchain/src/core/services/scheduler/leaderLock.ts";
+import type { ClearingHouseGateway } from "../../offchain/src/core/services/scheduler/clearingHouseGateway.ts";
 
 export const ETH: Address = zeroAddress;
 

@@ -1,19 +1,19 @@
 import { expect } from "chai";
 import type { Address } from "viem";
 
-import type { Database } from "../../offchain/src/adapters/db/database.ts";
-import { openPgDatabase } from "../../offchain/src/adapters/db/pgDatabase.ts";
-import { openPgliteDatabase } from "../../offchain/src/adapters/db/pgliteDatabase.ts";
-import { DEFAULT_CYCLE_PHASES } from "../../offchain/src/core/cycles/cycleSchedule.ts";
-import type { ClearingHouseGateway } from "../../offchain/src/services/scheduler/clearingHouseGateway.ts";
-import { createScheduler, type Scheduler } from "../../offchain/src/services/scheduler/createScheduler.ts";
+import type { Database } from "../../offchain/src/core/adapters/db/database.ts";
+import { openPgDatabase } from "../../offchain/src/core/adapters/db/pgDatabase.ts";
+import { openPgliteDatabase } from "../../offchain/src/core/adapters/db/pgliteDatabase.ts";
+import { DEFAULT_CYCLE_PHASES } from "../../offchain/src/protocol/cycles/cycleSchedule.ts";
+import type { ClearingHouseGateway } from "../../offchain/src/core/services/scheduler/clearingHouseGateway.ts";
+import { createScheduler, type Scheduler } from "../../offchain/src/core/services/scheduler/createScheduler.ts";
 import {
   createLeaderLock,
   createLocalLeaderLock,
   createPgLeaderLock,
   type LeaderLock,
-} from "../../offchain/src/services/scheduler/leaderLock.ts";
-import { startSchedulerLoop } from "../../offchain/src/services/scheduler/startSchedulerLoop.ts";
+} from "../../offchain/src/core/services/scheduler/leaderLock.ts";
+import { startSchedulerLoop } from "../../offchain/src/core/services/scheduler/startSchedulerLoop.ts";
 import { openMigrated } from "./schedulerFixtures.ts";
 
 const GENESIS = 1_699_920_000n;

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Address } from "viem";
 
-import { DEFAULT_CYCLE_PHASES, segmentsOf } from "../../offchain/src/core/cycles/cycleSchedule.ts";
+import { DEFAULT_CYCLE_PHASES, segmentsOf } from "../../offchain/src/protocol/cycles/cycleSchedule.ts";
 import {
   cycleAt,
   CycleStatus,

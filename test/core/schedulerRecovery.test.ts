@@ -1,13 +1,13 @@
 import { expect } from "chai";
 import type { Address, Hex } from "viem";
 
-import { getCycleRecord, listPositions } from "../../offchain/src/adapters/db/cycleRepository.ts";
-import type { Database } from "../../offchain/src/adapters/db/database.ts";
-import { hasCode } from "../../offchain/src/core/errors.ts";
-import { deadlinesOf } from "../../offchain/src/core/cycles/cycleSchedule.ts";
-import type { CycleDeadlines } from "../../offchain/src/core/cycles/cycleSchedule.ts";
-import type { ClearingHouseGateway } from "../../offchain/src/services/scheduler/clearingHouseGateway.ts";
-import { netCycle } from "../../offchain/src/services/scheduler/netCycle.ts";
+import { getCycleRecord, listPositions } from "../../offchain/src/core/adapters/db/cycleRepository.ts";
+import type { Database } from "../../offchain/src/core/adapters/db/database.ts";
+import { hasCode } from "../../offchain/src/protocol/errors.ts";
+import { deadlinesOf } from "../../offchain/src/protocol/cycles/cycleSchedule.ts";
+import type { CycleDeadlines } from "../../offchain/src/protocol/cycles/cycleSchedule.ts";
+import type { ClearingHouseGateway } from "../../offchain/src/core/services/scheduler/clearingHouseGateway.ts";
+import { netCycle } from "../../offchain/src/core/services/scheduler/netCycle.ts";
 import {
   cycleStatus,
   deployClearing,

@@ -9,7 +9,7 @@ import {
   loadSecp256k1Recovery,
   Secp256k1UnavailableError,
   type Secp256k1Recovery,
-} from "../../offchain/src/core/secp256k1/index.ts";
+} from "../../offchain/src/protocol/secp256k1/index.ts";
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
@@ -40,7 +40,7 @@ function yParityForm(signature: Hex): Hex {
   return `${signature.slice(0, 130)}${(v - 27).toString(16).padStart(2, "0")}` as Hex;
 }
 
-describe("secp256k1 recovery (offchain/src/core/secp256k1)", function () {
+describe("secp256k1 recovery (offchain/src/protocol/secp256k1)", function () {
   const native = createNativeRecovery();
   const pure = createPureRecovery();
 

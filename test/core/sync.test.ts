@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { zeroAddress, type Hex } from "viem";
 
-import type { Database } from "../../offchain/src/adapters/db/database.ts";
-import type { Core } from "../../offchain/src/createCore.ts";
+import type { Database } from "../../offchain/src/core/adapters/db/database.ts";
+import type { Core } from "../../offchain/src/core/createCore.ts";
 import { BACKENDS, payer, startCore, testConfig, v1Request } from "./fixtures.ts";
 import { balanceOf, deployVaultFixture, resetSyncDatabase, signedBodyFor } from "./syncFixtures.ts";
 

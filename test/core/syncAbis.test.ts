@@ -3,7 +3,11 @@ import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import type { Abi } from "viem";
 
-import { clearingHouseEventsAbi, core4MicaAbi, validationRegistryAbi } from "../../offchain/src/adapters/chain/abis.ts";
+import {
+  clearingHouseEventsAbi,
+  core4MicaAbi,
+  validationRegistryAbi,
+} from "../../offchain/src/core/adapters/chain/abis.ts";
 import { decideChainEvent } from "../../offchain/src/core/lifecycle/decideChainEvent.ts";
 import { EMPTY_EVENT_STATE } from "../../offchain/src/core/lifecycle/eventState.ts";
 import { invertMutation, undoOf, type Mutation } from "../../offchain/src/core/lifecycle/mutations.ts";

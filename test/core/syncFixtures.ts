@@ -2,12 +2,12 @@ import { network } from "hardhat";
 import { zeroAddress, type Address, type PublicClient } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 
-import type { Database } from "../../offchain/src/adapters/db/database.ts";
-import { createPureBackend } from "../../offchain/src/core/bls/createPureBackend.ts";
-import { g1ToEip2537 } from "../../offchain/src/core/bls/g1ToEip2537.ts";
-import { syncChain, type SyncResult } from "../../offchain/src/adapters/chain/syncChain.ts";
-import type { GuaranteeRequest } from "../../offchain/src/core/guaranteeTypes.ts";
-import { signGuaranteeRequest } from "../../offchain/src/core/signGuaranteeRequest.ts";
+import type { Database } from "../../offchain/src/core/adapters/db/database.ts";
+import { createPureBackend } from "../../offchain/src/protocol/bls/createPureBackend.ts";
+import { g1ToEip2537 } from "../../offchain/src/protocol/bls/g1ToEip2537.ts";
+import { syncChain, type SyncResult } from "../../offchain/src/core/adapters/chain/syncChain.ts";
+import type { GuaranteeRequest } from "../../offchain/src/protocol/guaranteeTypes.ts";
+import { signGuaranteeRequest } from "../../offchain/src/protocol/signGuaranteeRequest.ts";
 import { BLS_SK, CHAIN_ID, payer, resetDatabase, wire } from "./fixtures.ts";
 
 /** Empties the tables the shared reset does not know about yet (migration 002), then the shared ones. */

@@ -2,10 +2,10 @@ import { expect } from "chai";
 import { keccak256, toHex, zeroAddress, type Address, type Hex } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 
-import { readValidationStatus } from "../../offchain/src/adapters/chain/vaultReads.ts";
-import { applyChainEvents, undoEventsAbove } from "../../offchain/src/adapters/db/chainSyncRepository.ts";
-import type { Database } from "../../offchain/src/adapters/db/database.ts";
-import type { Core } from "../../offchain/src/createCore.ts";
+import { readValidationStatus } from "../../offchain/src/core/adapters/chain/vaultReads.ts";
+import { applyChainEvents, undoEventsAbove } from "../../offchain/src/core/adapters/db/chainSyncRepository.ts";
+import type { Database } from "../../offchain/src/core/adapters/db/database.ts";
+import type { Core } from "../../offchain/src/core/createCore.ts";
 import type { ChainEvent, ChainEventBody } from "../../offchain/src/core/lifecycle/chainEvents.ts";
 import {
   actionMessage,

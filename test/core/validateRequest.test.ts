@@ -1,7 +1,7 @@
 import { expect } from "chai";
 
-import { defaultSchedule, segmentsOf } from "../../offchain/src/core/cycles/cycleSchedule.ts";
-import { hasCode } from "../../offchain/src/core/errors.ts";
+import { defaultSchedule, segmentsOf } from "../../offchain/src/protocol/cycles/cycleSchedule.ts";
+import { hasCode } from "../../offchain/src/protocol/errors.ts";
 import { validateRequest, type IssuancePolicy } from "../../offchain/src/core/issuance/validateRequest.ts";
 import { GENESIS, REGISTRY, v1Request, v2Request } from "./fixtures.ts";
 

@@ -2,9 +2,9 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { toFunctionSelector, zeroAddress } from "viem";
 
-import { loadBlsBackend } from "../../offchain/src/core/bls/index.ts";
-import { g1ToEip2537 } from "../../offchain/src/core/bls/index.ts";
-import { guaranteeDomain } from "../../offchain/src/core/guaranteeDomain.ts";
+import { loadBlsBackend } from "../../offchain/src/protocol/bls/index.ts";
+import { g1ToEip2537 } from "../../offchain/src/protocol/bls/index.ts";
+import { guaranteeDomain } from "../../offchain/src/protocol/guaranteeDomain.ts";
 import { DEFAULT_SCHEDULE, deployStack, Roles } from "../../scripts/lib/deployStack.ts";
 import { DEV_BLS_SECRET_KEY } from "../../scripts/lib/devKeys.ts";
 

@@ -3,14 +3,14 @@ import { network } from "hardhat";
 import { keccak256, toHex, zeroAddress, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
-import { loadBlsBackend } from "../../offchain/src/core/bls/index.ts";
-import { buildValidationPolicy } from "../../offchain/src/core/buildValidationPolicy.ts";
-import { encodeEnvelope } from "../../offchain/src/core/encodeEnvelope.ts";
-import { guaranteeDomain } from "../../offchain/src/core/guaranteeDomain.ts";
-import { guaranteeId } from "../../offchain/src/core/guaranteeId.ts";
-import type { GuaranteeRequestV2, GuaranteeV2 } from "../../offchain/src/core/guaranteeTypes.ts";
+import { loadBlsBackend } from "../../offchain/src/protocol/bls/index.ts";
+import { buildValidationPolicy } from "../../offchain/src/protocol/buildValidationPolicy.ts";
+import { encodeEnvelope } from "../../offchain/src/protocol/encodeEnvelope.ts";
+import { guaranteeDomain } from "../../offchain/src/protocol/guaranteeDomain.ts";
+import { guaranteeId } from "../../offchain/src/protocol/guaranteeId.ts";
+import type { GuaranteeRequestV2, GuaranteeV2 } from "../../offchain/src/protocol/guaranteeTypes.ts";
 import { buildCertificate, type CertificateSigner } from "../../offchain/src/core/issuance/buildCertificate.ts";
-import { signGuaranteeRequest } from "../../offchain/src/core/signGuaranteeRequest.ts";
+import { signGuaranteeRequest } from "../../offchain/src/protocol/signGuaranteeRequest.ts";
 import { deployStack } from "../../scripts/lib/deployStack.ts";
 import { DEV_BLS_SECRET_KEY } from "../../scripts/lib/devKeys.ts";
 

@@ -16,31 +16,31 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import { buildGuaranteeVectors, VECTORS_PATH } from "../../scripts/vectors/guarantees.ts";
-import { assertCanonicalPolicy } from "../../offchain/src/core/assertCanonicalPolicy.ts";
-import { buildValidationPolicy } from "../../offchain/src/core/buildValidationPolicy.ts";
-import { decodeEnvelope } from "../../offchain/src/core/decodeEnvelope.ts";
-import { encodeEnvelope } from "../../offchain/src/core/encodeEnvelope.ts";
-import { FourMicaError, hasCode } from "../../offchain/src/core/errors.ts";
+import { assertCanonicalPolicy } from "../../offchain/src/protocol/assertCanonicalPolicy.ts";
+import { buildValidationPolicy } from "../../offchain/src/protocol/buildValidationPolicy.ts";
+import { decodeEnvelope } from "../../offchain/src/protocol/decodeEnvelope.ts";
+import { encodeEnvelope } from "../../offchain/src/protocol/encodeEnvelope.ts";
+import { FourMicaError, hasCode } from "../../offchain/src/protocol/errors.ts";
 import {
   GuaranteeVersionMismatchError,
   MalformedGuaranteeEnvelopeError,
   UnsupportedGuaranteeVersionError,
-} from "../../offchain/src/core/guaranteeEncodingErrors.ts";
-import { guaranteeDomain } from "../../offchain/src/core/guaranteeDomain.ts";
-import { guaranteeId } from "../../offchain/src/core/guaranteeId.ts";
-import { guaranteeRequestStructHash } from "../../offchain/src/core/guaranteeRequestStructHash.ts";
-import { guaranteeRequestTypedData } from "../../offchain/src/core/guaranteeRequestTypedData.ts";
+} from "../../offchain/src/protocol/guaranteeEncodingErrors.ts";
+import { guaranteeDomain } from "../../offchain/src/protocol/guaranteeDomain.ts";
+import { guaranteeId } from "../../offchain/src/protocol/guaranteeId.ts";
+import { guaranteeRequestStructHash } from "../../offchain/src/protocol/guaranteeRequestStructHash.ts";
+import { guaranteeRequestTypedData } from "../../offchain/src/protocol/guaranteeRequestTypedData.ts";
 import type {
   Guarantee,
   GuaranteeRequest,
   GuaranteeRequestV2,
   ValidationPolicy,
-} from "../../offchain/src/core/guaranteeTypes.ts";
-import { hashGuaranteeRequest } from "../../offchain/src/core/hashGuaranteeRequest.ts";
-import { recoverGuaranteeRequestSigner } from "../../offchain/src/core/recoverGuaranteeRequestSigner.ts";
-import { signGuaranteeRequest } from "../../offchain/src/core/signGuaranteeRequest.ts";
-import { validationRequestHash } from "../../offchain/src/core/validationRequestHash.ts";
-import { validationSubjectHash } from "../../offchain/src/core/validationSubjectHash.ts";
+} from "../../offchain/src/protocol/guaranteeTypes.ts";
+import { hashGuaranteeRequest } from "../../offchain/src/protocol/hashGuaranteeRequest.ts";
+import { recoverGuaranteeRequestSigner } from "../../offchain/src/protocol/recoverGuaranteeRequestSigner.ts";
+import { signGuaranteeRequest } from "../../offchain/src/protocol/signGuaranteeRequest.ts";
+import { validationRequestHash } from "../../offchain/src/protocol/validationRequestHash.ts";
+import { validationSubjectHash } from "../../offchain/src/protocol/validationSubjectHash.ts";
 
 // ---------------------------------------------------------------------------------------------------- fixtures
 

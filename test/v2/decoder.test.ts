@@ -15,11 +15,11 @@ import {
   type Hex,
 } from "viem";
 
-import { buildValidationPolicy } from "../../offchain/src/core/buildValidationPolicy.ts";
-import { encodeEnvelope } from "../../offchain/src/core/encodeEnvelope.ts";
-import { envelopeAbi } from "../../offchain/src/core/guaranteeAbi.ts";
-import { guaranteeRequestStructHash } from "../../offchain/src/core/guaranteeRequestStructHash.ts";
-import type { GuaranteeRequestFields, GuaranteeV2 } from "../../offchain/src/core/guaranteeTypes.ts";
+import { buildValidationPolicy } from "../../offchain/src/protocol/buildValidationPolicy.ts";
+import { encodeEnvelope } from "../../offchain/src/protocol/encodeEnvelope.ts";
+import { envelopeAbi } from "../../offchain/src/protocol/guaranteeAbi.ts";
+import { guaranteeRequestStructHash } from "../../offchain/src/protocol/guaranteeRequestStructHash.ts";
+import type { GuaranteeRequestFields, GuaranteeV2 } from "../../offchain/src/protocol/guaranteeTypes.ts";
 
 const { viem, networkHelpers } = await network.create();
 

@@ -1,7 +1,7 @@
 import { hashMessage, recoverMessageAddress, type Address, type Hex } from "viem";
 import { parseSiweMessage, validateSiweMessage } from "viem/siwe";
 
-import { FourMicaError } from "../errors.ts";
+import { FourMicaError } from "../../protocol/errors.ts";
 import type { IsValidSignature } from "../issuance/verifyPayerSignature.ts";
 
 export interface SiweExpectations {

@@ -1,12 +1,12 @@
 import type { Hex } from "viem";
 
-import type { BlsSignatureForms } from "../bls/types.ts";
-import { encodeEnvelope } from "../encodeEnvelope.ts";
-import type { Guarantee } from "../guaranteeTypes.ts";
+import type { BlsSignatureForms } from "../../protocol/bls/types.ts";
+import { encodeEnvelope } from "../../protocol/encodeEnvelope.ts";
+import type { Guarantee } from "../../protocol/guaranteeTypes.ts";
 
 /**
  * The operator's BLS signing port: min-pk signature over the raw message bytes, as the 96-byte compressed G2 point
- * and as the EIP-2537 words the contracts take (BlsSigner of offchain/src/core/bls).
+ * and as the EIP-2537 words the contracts take (BlsSigner of offchain/src/protocol/bls).
  */
 export interface CertificateSigner {
   sign(message: Hex): BlsSignatureForms;

@@ -1,6 +1,6 @@
 import { keccak256, stringToHex, type Hex } from "viem";
 
-import type { GuaranteeRequest } from "../guaranteeTypes.ts";
+import type { GuaranteeRequest } from "../../protocol/guaranteeTypes.ts";
 
 /**
  * Canonical JSON of a parsed request (fixed key order, bigints as decimal text, addresses lowercase).

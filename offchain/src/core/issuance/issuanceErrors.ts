@@ -1,7 +1,7 @@
-import { FourMicaError } from "../errors.ts";
+import { FourMicaError } from "../../protocol/errors.ts";
 
 /**
- * Issuance failures. Each code is stable; offchain/src/adapters/http/errorStatus.ts maps it to a status.
+ * Issuance failures. Each code is stable; offchain/src/core/adapters/http/errorStatus.ts maps it to a status.
  * None of them changes state: they are raised before the transaction or roll it back.
  */
 export const IssuanceCode = {

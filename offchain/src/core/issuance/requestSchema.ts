@@ -1,7 +1,7 @@
 import { isAddress } from "viem";
 import { z } from "zod";
 
-import type { GuaranteeRequest } from "../guaranteeTypes.ts";
+import type { GuaranteeRequest } from "../../protocol/guaranteeTypes.ts";
 
 const MAX_UINT256 = (1n << 256n) - 1n;
 const MAX_UINT64 = (1n << 64n) - 1n;

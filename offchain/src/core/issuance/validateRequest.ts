@@ -1,8 +1,8 @@
 import type { Address, Hex } from "viem";
 
-import { cycleAt, deadlinesOf, type ScheduleSegment } from "../cycles/cycleSchedule.ts";
-import { assertCanonicalPolicy } from "../assertCanonicalPolicy.ts";
-import type { GuaranteeRequest, GuaranteeRequestV2 } from "../guaranteeTypes.ts";
+import { cycleAt, deadlinesOf, type ScheduleSegment } from "../../protocol/cycles/cycleSchedule.ts";
+import { assertCanonicalPolicy } from "../../protocol/assertCanonicalPolicy.ts";
+import type { GuaranteeRequest, GuaranteeRequestV2 } from "../../protocol/guaranteeTypes.ts";
 import { IssuanceCode, IssuanceError } from "./issuanceErrors.ts";
 
 export interface IssuancePolicy {

@@ -1,7 +1,7 @@
 import type { Address, Hex } from "viem";
 
-import type { GuaranteeRequest } from "../guaranteeTypes.ts";
-import type { Secp256k1Recovery } from "../secp256k1/types.ts";
+import type { GuaranteeRequest } from "../../protocol/guaranteeTypes.ts";
+import type { Secp256k1Recovery } from "../../protocol/secp256k1/types.ts";
 import { IssuanceCode, IssuanceError } from "./issuanceErrors.ts";
 
 /** ERC-1271 port: whether `wallet.isValidSignature(digest, signature)` returns the magic value. Adapter: viem. */

@@ -6,7 +6,7 @@ import { planCancel, planDispute, planExpiry, planPromotion } from "./lifecycleR
 import type { LifecycleGuarantee, LifecycleStore } from "./lifecycleStore.ts";
 import { validationOutcome, type ValidationStatus } from "./validationOutcome.ts";
 import { verifyActionSignature, type IsValidSignature } from "./verifyActionSignature.ts";
-import { hasCode } from "../errors.ts";
+import { hasCode } from "../../protocol/errors.ts";
 
 /** Registry port: `getValidationStatus(requestHash)` on `registry`; undefined when it reverts (unknown request). */
 export type ReadValidationStatus = (registry: Address, requestHash: Hex) => Promise<ValidationStatus | undefined>;

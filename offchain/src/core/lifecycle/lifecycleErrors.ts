@@ -1,6 +1,6 @@
-import { FourMicaError } from "../errors.ts";
+import { FourMicaError } from "../../protocol/errors.ts";
 
-/** Stable codes of the guarantee lifecycle (offchain/src/adapters/http/errorStatus.ts maps them). */
+/** Stable codes of the guarantee lifecycle (offchain/src/core/adapters/http/errorStatus.ts maps them). */
 export const LifecycleCode = {
   GUARANTEE_NOT_FOUND: "GUARANTEE_NOT_FOUND",
   /** The guarantee's status does not allow the transition (already netted, settled, cancelled...). */

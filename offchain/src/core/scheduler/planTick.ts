@@ -1,6 +1,6 @@
 import type { Address } from "viem";
 
-import { cycleAt, deadlinesOf } from "../cycles/cycleSchedule.ts";
+import { cycleAt, deadlinesOf } from "../../protocol/cycles/cycleSchedule.ts";
 import {
   CycleStatus,
   TERMINAL_CYCLE_STATUSES,

@@ -1,4 +1,4 @@
-import { FourMicaError } from "../errors.ts";
+import { FourMicaError } from "../../protocol/errors.ts";
 
 /** Stable codes of the cycle scheduler. */
 export const SchedulerCode = {

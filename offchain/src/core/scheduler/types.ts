@@ -1,7 +1,7 @@
 import type { Address } from "viem";
 
-import type { CycleDeadlines } from "../cycles/cycleSchedule.ts";
-import type { ScheduleSegment } from "../cycles/cycleSchedule.ts";
+import type { CycleDeadlines } from "../../protocol/cycles/cycleSchedule.ts";
+import type { ScheduleSegment } from "../../protocol/cycles/cycleSchedule.ts";
 
 /**
  * Status of a (cycle, asset) row. OPEN takes guarantees until `end`; CLOSED waits for the resolution cutoff;

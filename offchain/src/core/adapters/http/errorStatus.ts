@@ -1,0 +1,52 @@
+/**
+ * The ONE place that maps stable error codes to HTTP statuses. A code missing here is a bug: it answers 500.
+ */
+const STATUS: Record<string, number> = {
+  // 400: the request itself is wrong; nothing changed.
+  INVALID_INPUT: 400,
+  INVALID_JSON: 400,
+  UNSUPPORTED_VERSION: 400,
+  STALE_TIMESTAMP: 400,
+  FUTURE_TIMESTAMP: 400,
+  BEFORE_GENESIS: 400,
+  UNTRUSTED_REGISTRY: 400,
+  VALIDATION_CHAIN_MISMATCH: 400,
+  // V2 policy (codes of offchain/src/protocol/validationPolicyErrors.ts).
+  INVALID_MIN_VALIDATION_SCORE: 400,
+  INVALID_JOB_HASH: 400,
+  VALIDATION_SUBJECT_HASH_MISMATCH: 400,
+  VALIDATION_REQUEST_HASH_MISMATCH: 400,
+  INVALID_SIGNATURE: 400,
+  // 401/403: who is asking.
+  UNAUTHENTICATED: 401,
+  SIWE_INVALID: 401,
+  FORBIDDEN: 403,
+  PAYER_SUSPENDED: 403,
+  // 404
+  NOT_FOUND: 404,
+  GUARANTEE_NOT_FOUND: 404,
+  CYCLE_NOT_FOUND: 404,
+  BATCH_NOT_FOUND: 404,
+  POSITION_NOT_FOUND: 404,
+  // 409: valid, but the state does not allow it.
+  CYCLE_CLOSED: 409,
+  INSUFFICIENT_COLLATERAL: 409,
+  GUARANTEE_CONFLICT: 409,
+  INVALID_TRANSITION: 409,
+  STALE_STATE: 409,
+  // Transport.
+  METHOD_NOT_ALLOWED: 405,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  // Our side.
+  CHAIN_UNAVAILABLE: 503,
+  UNAVAILABLE: 503,
+  INTERNAL: 500,
+};
+
+export function errorStatus(code: string): number {
+  return STATUS[code] ?? 500;
+}
+
+/** Every code the API can answer with (for the OpenAPI document). */
+export const ERROR_CODES = Object.keys(STATUS);

@@ -1,0 +1,296 @@
+import { readFileSync } from "node:fs";
+
+import { isAddress, type Address, type Hex } from "viem";
+import { z } from "zod";
+
+import { defaultSchedule, type CycleSchedule } from "../protocol/cycles/cycleSchedule.ts";
+import { FourMicaError } from "../protocol/errors.ts";
+
+/**
+ * Core's configuration: every value from FOURMICA_* environment variables, validated once at start-up.
+ * Secrets (BLS key, operator key, database URL password) come only from the environment and are never logged:
+ * `redactedConfig` is what the logs see.
+ */
+export interface CoreConfig {
+  databaseUrl: string | undefined;
+  /** PGlite data directory, or `memory`. Used when databaseUrl is absent. */
+  dataDir: string;
+  dbPoolSize: number;
+  rpcUrl: string | undefined;
+  chainId: bigint;
+  core4Mica: Address;
+  clearingHouse: Address | undefined;
+  blsSecretKey: Hex;
+  /** Selects the BLS implementation: native blst when it loads (`auto`), or force one. */
+  blsBackend: "auto" | "native" | "pure";
+  operatorKey: Hex | undefined;
+  acceptedVersions: number[];
+  trustedRegistries: Address[];
+  freshnessPastSeconds: bigint;
+  freshnessFutureSeconds: bigint;
+  schedule: CycleSchedule;
+  /** Settlement assets listed by GET /core/tokens. */
+  tokens: { symbol: string; address: Address; decimals: number }[];
+  httpHost: string;
+  httpPort: number;
+  siweDomain: string;
+  siweUri: string;
+  sessionTtlSeconds: number;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** Chain follower and lifecycle jobs (run when an RPC URL is set). */
+  sync?: SyncConfig | undefined;
+  /** Pause between cycle scheduler ticks (FOURMICA_SCHEDULER_INTERVAL_MS; default 15 s). */
+  schedulerIntervalMs?: number | undefined;
+  /** The OPERATOR role holder named by the deployments file, if any (Core warns when its key is another). */
+  deploymentOperator?: Address | undefined;
+}
+
+export interface SyncConfig {
+  /** First block followed: the vault's deployment block. */
+  startBlock: bigint;
+  /** Blocks behind the head that are applied. */
+  confirmations: bigint;
+  chunkSize: bigint;
+  intervalMs: number;
+}
+
+export class ConfigError extends FourMicaError {
+  constructor(problems: string[]) {
+    super("CONFIG_INVALID", `invalid configuration:\n  - ${problems.join("\n  - ")}`, { details: { problems } });
+    this.name = "ConfigError";
+  }
+}
+
+const address = z
+  .string()
+  .trim()
+  .refine((s) => isAddress(s, { strict: true }), "must be a 0x address (EIP-55 checksum if mixed case)")
+  .transform((s) => s.toLowerCase() as Address);
+
+const hex32 = z
+  .string()
+  .trim()
+  .regex(/^0x[0-9a-fA-F]{64}$/, "must be 32 bytes of 0x-hex")
+  .transform((s) => s.toLowerCase() as Hex);
+
+const seconds = z
+  .string()
+  .trim()
+  .regex(/^[0-9]{1,12}$/, "must be a whole number of seconds")
+  .transform(BigInt);
+const uintSeconds = (fallback: string) => z.string().default(fallback).pipe(seconds);
+
+const csv = <O>(item: z.ZodType<O, string>, fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((s) =>
+      s
+        .split(",")
+        .map((x) => x.trim())
+        .filter((x) => x !== ""),
+    )
+    .pipe(z.array(item));
+
+const envSchema = z.object({
+  FOURMICA_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /** The conventional alias: used when FOURMICA_DATABASE_URL is absent. */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  FOURMICA_DATA_DIR: z.string().min(1).default(".data/core"),
+  FOURMICA_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  FOURMICA_RPC_URL: z.url({ protocol: /^(https?|wss?)$/ }).optional(),
+  FOURMICA_CHAIN_ID: z.coerce.number().int().positive().optional(),
+  FOURMICA_CORE4MICA_ADDRESS: address.optional(),
+  FOURMICA_CLEARING_HOUSE_ADDRESS: address.optional(),
+  FOURMICA_DEPLOYMENTS_FILE: z.string().min(1).optional(),
+  FOURMICA_BLS_SECRET_KEY: hex32,
+  FOURMICA_BLS_BACKEND: z.enum(["auto", "native", "pure"]).default("auto"),
+  FOURMICA_OPERATOR_KEY: hex32.optional(),
+  FOURMICA_ACCEPTED_VERSIONS: csv(
+    z
+      .string()
+      .regex(/^[12]$/, "versions are 1 or 2")
+      .transform(Number),
+    "1",
+  ),
+  FOURMICA_TRUSTED_REGISTRIES: csv(address, ""),
+  FOURMICA_FRESHNESS_PAST_SECONDS: uintSeconds("300"),
+  FOURMICA_FRESHNESS_FUTURE_SECONDS: uintSeconds("60"),
+  FOURMICA_CYCLE_GENESIS: seconds.optional(),
+  FOURMICA_CYCLE_LENGTH: seconds.optional(),
+  FOURMICA_RESOLUTION_CUTOFF: seconds.optional(),
+  FOURMICA_COMMIT_DELAY: seconds.optional(),
+  FOURMICA_PAYMENT_WINDOW: seconds.optional(),
+  FOURMICA_FINALITY_WINDOW: seconds.optional(),
+  /** JSON: [{"symbol":"USDC","address":"0x...","decimals":6}] */
+  FOURMICA_TOKENS: z.string().optional(),
+  FOURMICA_HTTP_HOST: z.string().min(1).default("127.0.0.1"),
+  FOURMICA_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  FOURMICA_SIWE_DOMAIN: z.string().min(1).default("localhost"),
+  FOURMICA_SIWE_URI: z.url().default("http://localhost"),
+  FOURMICA_SESSION_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86400)
+    .default(3600),
+  FOURMICA_SYNC_START_BLOCK: seconds.optional(),
+  FOURMICA_CONFIRMATIONS: z.string().default("12").pipe(seconds),
+  FOURMICA_SYNC_CHUNK_BLOCKS: z.string().default("1000").pipe(seconds),
+  FOURMICA_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(4_000),
+  FOURMICA_SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(15_000),
+  FOURMICA_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+const tokensSchema = z.array(
+  z.strictObject({ symbol: z.string().min(1).max(16), address, decimals: z.number().int().min(0).max(36) }),
+);
+
+/** Fields read from a deployments JSON (scripts/deploy.ts writes it: `DeployedStack`; both spellings accepted). */
+const deploymentsSchema = z.looseObject({
+  chainId: z.coerce.number().int().positive().optional(),
+  /** Where chain sync starts: the block before the first deployment. */
+  startBlock: z.coerce.bigint().nonnegative().optional(),
+  tokens: tokensSchema.optional(),
+  validationRegistries: z.array(address).optional(),
+  roles: z.looseObject({ operator: address.optional() }).optional(),
+  contracts: z
+    .looseObject({
+      Core4Mica: z.union([address, z.looseObject({ address })]).optional(),
+      ClearingHouse: z.union([address, z.looseObject({ address })]).optional(),
+    })
+    .optional(),
+  core4Mica: address.optional(),
+  clearingHouse: address.optional(),
+  cycleSchedule: z
+    .looseObject({
+      genesis: z.coerce.bigint().optional(),
+      cycleLength: z.coerce.bigint().optional(),
+      resolutionCutoff: z.coerce.bigint().optional(),
+      commitDelay: z.coerce.bigint().optional(),
+      paymentWindow: z.coerce.bigint().optional(),
+      finalityWindow: z.coerce.bigint().optional(),
+    })
+    .optional(),
+});
+
+function issuesOf(error: z.ZodError, prefix = ""): string[] {
+  return error.issues.map((i) => `${prefix}${i.path.join(".") || "(root)"}: ${i.message}`);
+}
+
+/** Parses and validates the environment. Throws one ConfigError naming every bad variable. */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  nowSeconds = BigInt(Math.floor(Date.now() / 1000)),
+): CoreConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(issuesOf(parsed.error));
+  const e = parsed.data;
+  const problems: string[] = [];
+
+  let deployments: z.infer<typeof deploymentsSchema> = {};
+  if (e.FOURMICA_DEPLOYMENTS_FILE) {
+    try {
+      const d = deploymentsSchema.safeParse(JSON.parse(readFileSync(e.FOURMICA_DEPLOYMENTS_FILE, "utf8")));
+      if (d.success) deployments = d.data;
+      else problems.push(...issuesOf(d.error, "FOURMICA_DEPLOYMENTS_FILE: "));
+    } catch (err) {
+      problems.push(
+        `FOURMICA_DEPLOYMENTS_FILE: cannot read ${e.FOURMICA_DEPLOYMENTS_FILE} (${(err as Error).message})`,
+      );
+    }
+  }
+  const pick = (v: Address | { address: Address } | undefined) => (typeof v === "object" ? v.address : v);
+  const core4Mica = e.FOURMICA_CORE4MICA_ADDRESS ?? deployments.core4Mica ?? pick(deployments.contracts?.Core4Mica);
+  const clearingHouse =
+    e.FOURMICA_CLEARING_HOUSE_ADDRESS ?? deployments.clearingHouse ?? pick(deployments.contracts?.ClearingHouse);
+  const chainId = e.FOURMICA_CHAIN_ID ?? deployments.chainId;
+  if (!core4Mica) problems.push("FOURMICA_CORE4MICA_ADDRESS: required (or FOURMICA_DEPLOYMENTS_FILE with Core4Mica)");
+  if (chainId === undefined) problems.push("FOURMICA_CHAIN_ID: required (or FOURMICA_DEPLOYMENTS_FILE with chainId)");
+
+  const versions = [...new Set(e.FOURMICA_ACCEPTED_VERSIONS)].sort((a, b) => a - b);
+  // Unset (or empty) in the environment: the deployment's registries.
+  const trustedRegistries =
+    e.FOURMICA_TRUSTED_REGISTRIES.length > 0 ? e.FOURMICA_TRUSTED_REGISTRIES : (deployments.validationRegistries ?? []);
+  if (versions.includes(2) && trustedRegistries.length === 0) {
+    problems.push("FOURMICA_TRUSTED_REGISTRIES: required when version 2 is accepted");
+  }
+
+  let tokens: CoreConfig["tokens"] = deployments.tokens ?? [];
+  if (e.FOURMICA_TOKENS) {
+    try {
+      const t = tokensSchema.safeParse(JSON.parse(e.FOURMICA_TOKENS));
+      if (t.success) tokens = t.data;
+      else problems.push(...issuesOf(t.error, "FOURMICA_TOKENS: "));
+    } catch {
+      problems.push("FOURMICA_TOKENS: not JSON");
+    }
+  }
+
+  const cycleLength = e.FOURMICA_CYCLE_LENGTH ?? deployments.cycleSchedule?.cycleLength ?? 86_400n;
+  if (cycleLength <= 0n) problems.push("FOURMICA_CYCLE_LENGTH: must be positive");
+  // Default genesis: today's cycle boundary, as a deployment would set it (protocol.md §6).
+  const genesis =
+    e.FOURMICA_CYCLE_GENESIS ??
+    deployments.cycleSchedule?.genesis ??
+    nowSeconds - (nowSeconds % (cycleLength > 0n ? cycleLength : 1n));
+  const d = defaultSchedule(genesis);
+  const ds = deployments.cycleSchedule;
+  const schedule: CycleSchedule = {
+    genesis,
+    cycleLength,
+    resolutionCutoff: e.FOURMICA_RESOLUTION_CUTOFF ?? ds?.resolutionCutoff ?? d.resolutionCutoff,
+    commitDelay: e.FOURMICA_COMMIT_DELAY ?? ds?.commitDelay ?? d.commitDelay,
+    paymentWindow: e.FOURMICA_PAYMENT_WINDOW ?? ds?.paymentWindow ?? d.paymentWindow,
+    finalityWindow: e.FOURMICA_FINALITY_WINDOW ?? ds?.finalityWindow ?? d.finalityWindow,
+  };
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    databaseUrl: e.FOURMICA_DATABASE_URL ?? e.DATABASE_URL,
+    dataDir: e.FOURMICA_DATA_DIR,
+    dbPoolSize: e.FOURMICA_DB_POOL_SIZE,
+    rpcUrl: e.FOURMICA_RPC_URL,
+    chainId: BigInt(chainId!),
+    core4Mica: core4Mica!,
+    clearingHouse,
+    blsSecretKey: e.FOURMICA_BLS_SECRET_KEY,
+    blsBackend: e.FOURMICA_BLS_BACKEND,
+    operatorKey: e.FOURMICA_OPERATOR_KEY,
+    acceptedVersions: versions,
+    trustedRegistries,
+    freshnessPastSeconds: e.FOURMICA_FRESHNESS_PAST_SECONDS,
+    freshnessFutureSeconds: e.FOURMICA_FRESHNESS_FUTURE_SECONDS,
+    schedule,
+    tokens,
+    httpHost: e.FOURMICA_HTTP_HOST,
+    httpPort: e.FOURMICA_HTTP_PORT,
+    siweDomain: e.FOURMICA_SIWE_DOMAIN,
+    siweUri: e.FOURMICA_SIWE_URI,
+    sessionTtlSeconds: e.FOURMICA_SESSION_TTL_SECONDS,
+    logLevel: e.FOURMICA_LOG_LEVEL,
+    sync: {
+      startBlock: e.FOURMICA_SYNC_START_BLOCK ?? deployments.startBlock ?? 0n,
+      confirmations: e.FOURMICA_CONFIRMATIONS,
+      chunkSize: e.FOURMICA_SYNC_CHUNK_BLOCKS > 0n ? e.FOURMICA_SYNC_CHUNK_BLOCKS : 1n,
+      intervalMs: e.FOURMICA_SYNC_INTERVAL_MS,
+    },
+    schedulerIntervalMs: e.FOURMICA_SCHEDULER_INTERVAL_MS,
+    deploymentOperator: deployments.roles?.operator,
+  };
+}
+
+/** The config as logs may show it: secrets replaced, the database password masked. */
+export function redactedConfig(c: CoreConfig): Record<string, unknown> {
+  return {
+    ...c,
+    blsSecretKey: "[redacted]",
+    operatorKey: c.operatorKey ? "[redacted]" : undefined,
+    databaseUrl: c.databaseUrl?.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@"),
+    chainId: c.chainId.toString(),
+    freshnessPastSeconds: c.freshnessPastSeconds.toString(),
+    freshnessFutureSeconds: c.freshnessFutureSeconds.toString(),
+    schedule: Object.fromEntries(Object.entries(c.schedule).map(([k, v]) => [k, v.toString()])),
+    sync: c.sync && Object.fromEntries(Object.entries(c.sync).map(([k, v]) => [k, v.toString()])),
+  };
+}

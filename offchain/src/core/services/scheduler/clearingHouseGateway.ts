@@ -1,0 +1,57 @@
+import type { Address, Hex } from "viem";
+
+import type { ScheduleSegment } from "../../../protocol/cycles/cycleSchedule.ts";
+
+/** `ClearingHouse.getCycle`, as the scheduler reads it. */
+export interface OnchainCycle {
+  committed: boolean;
+  finalized: boolean;
+  debtorCount: number;
+  resolvedDebtors: number;
+  root: Hex;
+  totalNet: bigint;
+  paidIn: bigint;
+  covered: bigint;
+  claimedOut: bigint;
+}
+
+export interface OnchainParticipant {
+  paid: boolean;
+  defaulted: boolean;
+  claimed: boolean;
+}
+
+export type ClearingHouseWrite =
+  | {
+      functionName: "commitCycle";
+      args: readonly [bigint, Address, Hex, bigint, bigint, number, number, Hex, readonly Hex[]];
+    }
+  | {
+      functionName: "markDefaulted";
+      args: readonly [bigint, Address, readonly { debtor: Address; amount: bigint; proof: readonly Hex[] }[]];
+    }
+  | { functionName: "finalizeCycle"; args: readonly [bigint, Address] };
+
+export interface SentTransaction {
+  hash: Hex;
+  blockNumber: bigint;
+  status: "success" | "reverted";
+}
+
+/**
+ * The scheduler's chain port (the ClearingHouse and the vault's consumed set), so the service is tested against
+ * the real contracts on Hardhat and can run against any RPC. `send` simulates, signs, hands the hash to
+ * `beforeBroadcast` (which persists it), broadcasts and waits for the receipt.
+ */
+export interface ClearingHouseGateway {
+  /** Timestamp of the latest block: the scheduler's `now`. */
+  latestTimestamp(): Promise<bigint>;
+  scheduleSegments(): Promise<ScheduleSegment[]>;
+  getCycle(cycleId: bigint, asset: Address): Promise<OnchainCycle>;
+  getParticipant(cycleId: bigint, asset: Address, participant: Address): Promise<OnchainParticipant>;
+  /** The ids among `ids` that the vault reports consumed. */
+  consumed(ids: readonly Hex[]): Promise<Set<Hex>>;
+  send(write: ClearingHouseWrite, beforeBroadcast?: (hash: Hex) => Promise<void>): Promise<SentTransaction>;
+  /** The receipt of an earlier transaction, or undefined if it is not mined (pending or dropped). */
+  receipt(hash: Hex): Promise<SentTransaction | undefined>;
+}
