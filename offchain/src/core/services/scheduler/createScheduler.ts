@@ -21,13 +21,7 @@ import { NET_CREDITOR, NET_DEBTOR, type NetPosition } from "../../../protocol/ne
 import { planTick } from "../../scheduler/planTick.ts";
 import { cycleAt, type ScheduleSegment } from "../../../protocol/cycles/cycleSchedule.ts";
 import { SchedulerCode, SchedulerError } from "../../scheduler/schedulerErrors.ts";
-import type {
-  ChainCycleFacts,
-  CycleView,
-  PlanOptions,
-  SchedulerState,
-  TickAction,
-} from "../../scheduler/types.ts";
+import type { ChainCycleFacts, CycleView, PlanOptions, SchedulerState, TickAction } from "../../scheduler/types.ts";
 import type { ClearingHouseGateway, ClearingHouseWrite, SentTransaction } from "./clearingHouseGateway.ts";
 import type { LeaderLock } from "./leaderLock.ts";
 import { netCycle } from "./netCycle.ts";
