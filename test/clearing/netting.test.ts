@@ -3,7 +3,19 @@ import { readFileSync } from "node:fs";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
 import fc from "fast-check";
-import { getAddress, keccak256, stringToHex, zeroAddress, zeroHash, type Address, type Hex } from "viem";
+import {
+  concat,
+  encodeAbiParameters,
+  getAddress,
+  keccak256,
+  numberToHex,
+  parseAbiParameters,
+  stringToHex,
+  zeroAddress,
+  zeroHash,
+  type Address,
+  type Hex,
+} from "viem";
 
 import { hasCode } from "../../offchain/src/protocol/errors.ts";
 import {
@@ -287,6 +299,59 @@ describe("netting", function () {
       const changed = entries();
       changed[3] = { ...(changed[3] as BatchEntry), amount: (changed[3] as BatchEntry).amount + 1n };
       expect(batchHash(header, changed)).to.not.equal(base);
+    });
+
+    it("equals the definition's keccak over the concatenated records across chunk boundaries", function () {
+      // 1,300 entries: the hasher feeds keccak 512 records at a time, so this crosses two chunk boundaries and
+      // ends on a partial chunk. The reference is viem's keccak over the whole preimage built with abi.encode.
+      const many: BatchEntry[] = Array.from({ length: 1_300 }, (_, i) => ({
+        guaranteeId: numberToHex(i + 1, { size: 32 }),
+        user: getAddress(numberToHex(0xa000 + (i % 7), { size: 20 })),
+        recipient: numberToHex(0xb000 + (i % 11), { size: 20 })
+          .toUpperCase()
+          .replace("0X", "0x") as Address,
+        amount: BigInt(i) * 10n ** 15n + 1n,
+      }));
+      const preimage = concat([
+        encodeAbiParameters(parseAbiParameters("bytes32, uint256, address, uint256, address"), [
+          keccak256(stringToHex("4MICA_NETTING_BATCH_V1")),
+          header.chainId,
+          header.clearingHouse,
+          header.cycleId,
+          header.asset,
+        ]),
+        ...many.map((e) =>
+          encodeAbiParameters(parseAbiParameters("bytes32, address, address, uint256"), [
+            e.guaranteeId,
+            getAddress(e.user),
+            getAddress(e.recipient),
+            e.amount,
+          ]),
+        ),
+      ]);
+      expect(batchHash(header, many)).to.equal(keccak256(preimage));
+    });
+
+    it("refuses a malformed id, user or recipient, and an update after the digest", function () {
+      const [first] = entries() as [BatchEntry];
+      for (const bad of [
+        { ...first, guaranteeId: first.guaranteeId.slice(0, 64) as Hex },
+        { ...first, guaranteeId: `0x${"g".repeat(64)}` as Hex },
+        { ...first, user: "0x1234" as Address },
+        { ...first, recipient: `0x${"z".repeat(40)}` as Address },
+        { ...first, amount: -1n },
+      ]) {
+        expect(() => batchHash(header, [bad]))
+          .to.throw()
+          .that.satisfies((e: unknown) => hasCode(e, "NETTING_INVALID_INPUT"));
+      }
+      const hasher = createBatchHasher(header);
+      hasher.update(first);
+      const digest = hasher.digest();
+      expect(hasher.digest()).to.equal(digest);
+      expect(() => hasher.update(first))
+        .to.throw()
+        .that.satisfies((e: unknown) => hasCode(e, "NETTING_INVALID_INPUT"));
     });
 
     it("sortBatchEntries orders by id", function () {

@@ -16,6 +16,24 @@ export function writeHex(out: Uint8Array, offset: number, hex: string): void {
   }
 }
 
+/**
+ * Parses and writes `value` as exactly `byteLength` bytes of `0x`-prefixed hex (either case) into `out` at
+ * `offset`, validating as it goes (no regex, no lower-cased copy): false when `value` is not such a string, in
+ * which case the bytes written so far are garbage and the caller must throw.
+ */
+export function writeHexChecked(out: Uint8Array, offset: number, value: unknown, byteLength: number): boolean {
+  if (typeof value !== "string" || value.length !== 2 + 2 * byteLength || value.charCodeAt(0) !== 48) return false;
+  const x = value.charCodeAt(1);
+  if (x !== 120 && x !== 88) return false;
+  for (let i = 2, j = offset; i < value.length; i += 2, j++) {
+    const hi = NIBBLE[value.charCodeAt(i)] ?? -1;
+    const lo = NIBBLE[value.charCodeAt(i + 1)] ?? -1;
+    if (hi < 0 || lo < 0) return false;
+    out[j] = (hi << 4) | lo;
+  }
+  return true;
+}
+
 /** Writes `value` (0 <= value < 2^256) big-endian into the 32 bytes of `out` at `offset`. */
 export function writeUint256(out: Uint8Array, offset: number, value: bigint): void {
   // One bigint-to-string conversion beats 32 bigint shifts by an order of magnitude.
