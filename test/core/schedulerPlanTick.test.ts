@@ -85,10 +85,17 @@ describe("scheduler planTick", function () {
         expected: ["MISS(not netted)"],
       },
       {
-        name: "NETTED with an empty batch is marked empty",
-        view: view("NETTED", { guaranteeCount: 0 }),
+        // Issue 8: an empty batch (guarantees issued, none payable) is committed, so its V1 fallback never opens.
+        name: "NETTED with an empty batch commits it",
+        view: view("NETTED", { guaranteeCount: 0, chain: chain({ committed: false, debtorCount: 0 }) }),
         now: d.resolutionCutoff,
-        expected: ["MARK_EMPTY(5)"],
+        expected: ["COMMIT(5)"],
+      },
+      {
+        name: "NETTED with an empty batch after the commit deadline misses",
+        view: view("NETTED", { guaranteeCount: 0, chain: chain({ committed: false, debtorCount: 0 }) }),
+        now: d.commitDeadline + 1n,
+        expected: ["MISS(netted)"],
       },
       {
         name: "NETTED at the cutoff commits",

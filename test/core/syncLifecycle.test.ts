@@ -176,20 +176,47 @@ for (const backend of BACKENDS) {
     });
 
     describe("POST /core/guarantees/:id/cancel", function () {
-      it("cancels a payable guarantee on the recipient's EIP-191 signature and releases the lock", async function () {
+      // Issue 8 changed the rule: a cancel no longer releases the lock. The recipient still holds a certificate the
+      // vault honours (a V1 through the fallback if its cycle is never committed), so the lock stays until the
+      // release rule allows it (lockReleasable.ts).
+      it("cancels a payable guarantee on the recipient's EIP-191 signature and keeps the lock", async function () {
         const id = await issue(v1Request({ asset: zeroAddress, amount: 2_500n }));
         expect((await balanceOf(db, payer.address)).locked).to.equal(2_500n);
         const res = await signAction("cancel", id, recipient, "eip191");
         expect(res.statusCode, res.body).to.equal(200);
         expect(await statusOf(id)).to.deep.equal({
           status: "CANCELLED",
-          lockHeld: false,
+          lockHeld: true,
           causes: ["ISSUED", "RECIPIENT_CANCEL"],
         });
-        expect((await balanceOf(db, payer.address)).locked).to.equal(0n);
-        // A retry is answered the same and releases nothing more.
+        expect((await balanceOf(db, payer.address)).locked).to.equal(2_500n);
+        // A retry is answered the same and changes nothing.
         expect((await signAction("cancel", id, recipient, "eip191")).statusCode).to.equal(200);
+        expect((await statusOf(id)).causes).to.deep.equal(["ISSUED", "RECIPIENT_CANCEL"]);
+        expect((await balanceOf(db, payer.address)).locked).to.equal(2_500n);
+      });
+
+      it("a cancelled V2 keeps its lock until expiry (route B stays open), then stays CANCELLED without it", async function () {
+        const id = await issueV2({ amount: 700n });
+        expect((await signAction("cancel", id, recipient)).statusCode).to.equal(200);
+        expect(await statusOf(id)).to.deep.equal({
+          status: "CANCELLED",
+          lockHeld: true,
+          causes: ["ISSUED", "RECIPIENT_CANCEL"],
+        });
+        const ts = NOW - 10n;
+        clock = ts + EXPIRY - 1n;
+        expect(await core.lifecycle.expireLocks()).to.deep.equal({ expired: 0 });
+        expect((await balanceOf(db, payer.address)).locked).to.equal(700n);
+        clock = ts + EXPIRY;
+        expect(await core.lifecycle.expireLocks()).to.deep.equal({ expired: 1 });
+        expect(await statusOf(id)).to.deep.equal({
+          status: "CANCELLED",
+          lockHeld: false,
+          causes: ["ISSUED", "RECIPIENT_CANCEL", "EXPIRED"],
+        });
         expect((await balanceOf(db, payer.address)).locked).to.equal(0n);
+        expect(await core.lifecycle.expireLocks()).to.deep.equal({ expired: 0 });
       });
 
       it("refuses the payer's signature and a netted guarantee", async function () {
@@ -356,6 +383,66 @@ for (const backend of BACKENDS) {
         expect((await balanceOf(db, creditor)).locked).to.equal(0n);
         const { rows } = await db.query<{ status: string }>("SELECT status FROM positions WHERE role = 'NET_CREDITOR'");
         expect(rows[0]!.status).to.equal("CLAIMED");
+      });
+
+      it("the commit of its cycle releases a cancelled V1's lock, not a cancelled V2's; a reorg takes it back", async function () {
+        await db.query(
+          `INSERT INTO cycles (cycle_id, asset, starts_at, ends_at, resolution_cutoff, commit_deadline, payment_deadline,
+             finality_deadline, status) VALUES (10, $1, 0, 1, 2, 3, 4, 5, 'NETTED')`,
+          [zeroAddress],
+        );
+        const v1 = await issue(v1Request({ asset: zeroAddress, amount: 400n }));
+        const v2 = await issueV2({ amount: 600n });
+        const otherCycle = await issue(v1Request({ asset: zeroAddress, amount: 50n }));
+        for (const id of [v1, v2, otherCycle])
+          expect((await signAction("cancel", id, recipient)).statusCode).to.equal(200);
+        await db.query("UPDATE guarantees SET cycle_id = 11 WHERE guarantee_id = $1", [otherCycle]);
+        expect((await balanceOf(db, payer.address)).locked).to.equal(1_050n);
+
+        const asset = zeroAddress;
+        const commit = ev({ name: "CycleCommitted", cycleId: CYCLE, asset, root: v1, totalNet: 0n, batchHash: v2 });
+        await apply(commit);
+        expect(await cycleStatus()).to.equal("COMMITTED");
+        expect(await statusOf(v1)).to.deep.equal({
+          status: "CANCELLED",
+          lockHeld: false,
+          causes: ["ISSUED", "RECIPIENT_CANCEL", "CycleCommitted"],
+        });
+        expect((await statusOf(v2)).lockHeld).to.equal(true);
+        expect((await statusOf(otherCycle)).lockHeld).to.equal(true);
+        expect((await balanceOf(db, payer.address)).locked).to.equal(650n);
+
+        await db.transaction((tx) => undoEventsAbove(tx, "core", commit.ref.blockNumber - 1n));
+        expect(await cycleStatus()).to.equal("NETTED");
+        expect(await statusOf(v1)).to.deep.equal({
+          status: "CANCELLED",
+          lockHeld: true,
+          causes: ["ISSUED", "RECIPIENT_CANCEL", "CycleCommitted", "REORG"],
+        });
+        expect((await balanceOf(db, payer.address)).locked).to.equal(1_050n);
+      });
+
+      it("redeeming a cancelled V2 on-chain releases its lock and removes the amount paid", async function () {
+        const id = await issueV2({ amount: 1_200n });
+        expect((await signAction("cancel", id, recipient)).statusCode).to.equal(200);
+        const user = payer.address.toLowerCase() as Address;
+        await apply(
+          ev({
+            name: "GuaranteeRedeemed",
+            guaranteeId: id,
+            user,
+            recipient: recipient.address.toLowerCase() as Address,
+            asset: zeroAddress,
+            amount: 1_200n,
+            version: 2n,
+          }),
+        );
+        expect(await statusOf(id)).to.deep.equal({
+          status: "REDEEMED",
+          lockHeld: false,
+          causes: ["ISSUED", "RECIPIENT_CANCEL", "GuaranteeRedeemed"],
+        });
+        expect(await balanceOf(db, payer.address)).to.deep.equal({ deposited: 8_800n, locked: 0n, pending: 0n });
       });
 
       it("a direct redemption marks the guarantee REDEEMED, releases its lock and removes the amount paid", async function () {

@@ -27,11 +27,17 @@ export interface LifecycleDeps {
 export interface Lifecycle {
   /** Payer-signed: PENDING_VALIDATION -> DISPUTED. Returns the guarantee after the change. */
   dispute(guaranteeId: Hex, signature: Hex, scheme?: ActionScheme): Promise<LifecycleGuarantee>;
-  /** Recipient-signed: PENDING_VALIDATION | FINALIZED_PAYABLE -> CANCELLED, lock released. */
+  /**
+   * Recipient-signed: PENDING_VALIDATION | FINALIZED_PAYABLE -> CANCELLED, out of netting at once. The lock stays
+   * until the release rule allows it (lockReleasable.ts): the cycle's commit event (V1), redemption or expiry.
+   */
   cancel(guaranteeId: Hex, signature: Hex, scheme?: ActionScheme): Promise<LifecycleGuarantee>;
   /** One pass over PENDING_VALIDATION guarantees; promotes those whose registry answer matches. */
   promoteValidated(): Promise<{ checked: number; promoted: number }>;
-  /** One pass over lock-holding guarantees past their expiry; EXPIRED, locks released. */
+  /**
+   * One pass over lock-holding, not netted guarantees past their expiry (cancelled ones included): locks released
+   * by the rule; EXPIRED (a CANCELLED one keeps its status).
+   */
   expireLocks(): Promise<{ expired: number }>;
 }
 

@@ -1,6 +1,7 @@
 import { GuaranteeStatus } from "../issuance/guaranteeStore.ts";
 import { eventRefKey, type ChainEvent } from "./chainEvents.ts";
 import type { EventState, GuaranteeLockView } from "./eventState.ts";
+import { bookFacts, lockReleasable, type LockFacts } from "./lockReleasable.ts";
 import type { GuaranteeTransition, LockEffect, Mutation } from "./mutations.ts";
 
 /** Cycle statuses after which a commit event changes nothing. */
@@ -15,10 +16,12 @@ const COMMITTED_OR_LATER = new Set(["COMMITTED", "FINALIZED"]);
  * from `deposited`; a redemption marks the guarantee REDEEMED, releases its lock and removes the amount paid; a
  * seizure removes what was seized.
  *
- * ClearingHouse: a commit marks the cycle COMMITTED; a paid debtor's netted guarantees become SETTLED and a
+ * ClearingHouse: a commit marks the cycle COMMITTED and releases the locks of its cancelled V1 guarantees (their
+ * fallback can no longer open); a paid debtor's netted guarantees become SETTLED and a
  * defaulted debtor's DEFAULT_REMUNERATED (its collateral covered them), locks released; a creditor that claimed
  * owes nothing, so its own netted guarantees are SETTLED; finalization settles whatever is still netted (creditors
  * that never claimed, flat participants: every debtor is resolved by then).
+ * Every lock release is decided by {@link lockReleasable} with the facts the event establishes.
  */
 export function decideChainEvent(event: ChainEvent, state: EventState): Mutation[] {
   const ref = eventRefKey(event.ref);
@@ -65,7 +68,9 @@ export function decideChainEvent(event: ChainEvent, state: EventState): Mutation
       const out: Mutation[] = [];
       const g = state.guarantee;
       if (g !== undefined && g.status !== GuaranteeStatus.REDEEMED) {
-        out.push(transition(g, GuaranteeStatus.REDEEMED, event.name, ref));
+        out.push(
+          transition(g, GuaranteeStatus.REDEEMED, event.name, ref, lockEffect(g, bookFacts(g, { consumed: true }))),
+        );
       }
       out.push(...add(event.user, event.asset, "deposited", -event.amount));
       return out;
@@ -75,30 +80,35 @@ export function decideChainEvent(event: ChainEvent, state: EventState): Mutation
       return add(event.user, event.asset, "deposited", -event.seized);
 
     case "CycleCommitted":
-      return cycleTo(event, state, "COMMITTED", ref);
+      return [
+        ...cycleTo(event, state, "COMMITTED", ref),
+        ...state.fallbackLocks
+          .filter((g) => g.lockHeld && lockReleasable(g, bookFacts(g, { cycleCommitted: true })))
+          .map((g) => transition(g, g.status, event.name, ref, "release")),
+      ];
 
     case "NetDebitPaid":
       return [
         ...positionTo(event, event.debtor, state, "UNPAID", "PAID", ref),
-        ...state.nettedGuarantees.map((g) => transition(g, GuaranteeStatus.SETTLED, event.name, ref)),
+        ...state.nettedGuarantees.map((g) => settle(g, GuaranteeStatus.SETTLED, event.name, ref)),
       ];
 
     case "DebtorDefaulted":
       return [
         ...positionTo(event, event.debtor, state, "UNPAID", "DEFAULTED", ref),
-        ...state.nettedGuarantees.map((g) => transition(g, GuaranteeStatus.DEFAULT_REMUNERATED, event.name, ref)),
+        ...state.nettedGuarantees.map((g) => settle(g, GuaranteeStatus.DEFAULT_REMUNERATED, event.name, ref)),
       ];
 
     case "NetCreditClaimed":
       return [
         ...positionTo(event, event.creditor, state, "CLAIMABLE", "CLAIMED", ref),
-        ...state.nettedGuarantees.map((g) => transition(g, GuaranteeStatus.SETTLED, event.name, ref)),
+        ...state.nettedGuarantees.map((g) => settle(g, GuaranteeStatus.SETTLED, event.name, ref)),
       ];
 
     case "CycleFinalized":
       return [
         ...cycleTo(event, state, "FINALIZED", ref),
-        ...state.nettedGuarantees.map((g) => transition(g, GuaranteeStatus.SETTLED, event.name, ref)),
+        ...state.nettedGuarantees.map((g) => settle(g, GuaranteeStatus.SETTLED, event.name, ref)),
       ];
   }
 }
@@ -115,13 +125,28 @@ function closeWithdrawal(state: EventState, to: "EXECUTED" | "CANCELLED", by: st
   return state.openWithdrawalRef === null ? [] : [{ kind: "withdrawal.close", ref: state.openWithdrawalRef, to, by }];
 }
 
-/** A status change; by default the lock is released if it is still held. */
+/** What a transition does to `g`'s lock under the release rule: release it if held and releasable. */
+export function lockEffect(g: GuaranteeLockView, facts: LockFacts): LockEffect {
+  return g.lockHeld && lockReleasable(g, facts) ? "release" : "keep";
+}
+
+/**
+ * A netted guarantee whose payer side the ClearingHouse resolved (paid, seized, owed nothing net, or finalized):
+ * its batch is committed (so a V1's fallback is closed and a V2's id was consumed by the commit) and no net debit
+ * of it remains to seize.
+ */
+function settle(g: GuaranteeLockView, to: GuaranteeStatus, cause: string, ref: string): GuaranteeTransition {
+  const facts = bookFacts(g, { consumed: g.version !== 1, cycleCommitted: true, inOpenBatch: false });
+  return transition(g, to, cause, ref, lockEffect(g, facts));
+}
+
+/** A status change (`to` may equal the current status for a lock-only change) with its lock effect. */
 export function transition(
   g: GuaranteeLockView,
   to: GuaranteeStatus,
   cause: string,
   causeRef: string | null,
-  lock: LockEffect = g.lockHeld ? "release" : "keep",
+  lock: LockEffect,
 ): GuaranteeTransition {
   return {
     kind: "guarantee.transition",

@@ -5,6 +5,7 @@ import type { GuaranteeStatus } from "../issuance/guaranteeStore.ts";
 /** A guarantee as the lifecycle rules see it: who is locked, for how much, and whether the lock is still held. */
 export interface GuaranteeLockView {
   guaranteeId: Hex;
+  version: number;
   user: Address;
   asset: Address;
   amount: bigint;
@@ -32,6 +33,11 @@ export interface EventState {
    * CycleFinalized: every NETTED guarantee netted in it.
    */
   nettedGuarantees: GuaranteeLockView[];
+  /**
+   * CycleCommitted: the lock-holding CANCELLED or DISPUTED V1 guarantees of exactly this (cycle, asset), never
+   * netted; the commit closes their fallback route, so the release rule lets their locks go.
+   */
+  fallbackLocks: GuaranteeLockView[];
 }
 
 export const EMPTY_EVENT_STATE: EventState = {
@@ -41,4 +47,5 @@ export const EMPTY_EVENT_STATE: EventState = {
   cycleStatus: undefined,
   position: undefined,
   nettedGuarantees: [],
+  fallbackLocks: [],
 };

@@ -20,8 +20,9 @@ const DEFAULT_CHUNK = 50;
  * Per (cycle, asset), with the row's copied deadlines `d` (every contract deadline is inclusive):
  * - OPEN, `now >= d.end`: CLOSE (issuance already refuses the cycle by time).
  * - CLOSED, `now > d.commitDeadline`: MISS (too late to commit); else `now >= d.resolutionCutoff`: NET.
- * - NETTED or COMMITTING: an empty batch is MARK_EMPTY; committed on-chain is CONFIRM_COMMIT; otherwise COMMIT
- *   up to `d.commitDeadline`, MISS after it.
+ * - NETTED or COMMITTING: committed on-chain is CONFIRM_COMMIT; otherwise COMMIT up to `d.commitDeadline`, MISS
+ *   after it. An empty batch (no payable guarantee, some issued) is committed too: a committed cycle never opens
+ *   the V1 fallback, so a cancelled V1 certificate of it cannot take its payer's collateral.
  * - COMMITTED: finalized on-chain is CONFIRM_FINALIZED; after `d.paymentDeadline`, MARK_DEFAULTED for the
  *   unresolved debtors in chunks; after `d.finalityDeadline` with every debtor resolved, FINALIZE.
  * A cycle created and closed in the same tick continues to NET or MISS in that tick; a step that needs the
@@ -72,8 +73,7 @@ function planCycle(c: CycleView, now: bigint, chunk: number): TickAction[] {
     return out;
   }
   if (status === CycleStatus.NETTED || status === CycleStatus.COMMITTING) {
-    if (c.guaranteeCount === 0) out.push({ kind: "MARK_EMPTY", ...t });
-    else if (c.chain?.committed) out.push({ kind: "CONFIRM_COMMIT", ...t });
+    if (c.chain?.committed) out.push({ kind: "CONFIRM_COMMIT", ...t });
     else if (now > d.commitDeadline) out.push({ kind: "MISS", ...t, netted: true });
     else if (now >= d.resolutionCutoff) out.push({ kind: "COMMIT", ...t });
     return out;

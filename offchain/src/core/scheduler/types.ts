@@ -7,7 +7,8 @@ import type { ScheduleSegment } from "../../protocol/cycles/cycleSchedule.ts";
  * Status of a (cycle, asset) row. OPEN takes guarantees until `end`; CLOSED waits for the resolution cutoff;
  * NETTED holds a published batch; COMMITTING means a commit transaction may be in flight (its intent is persisted);
  * COMMITTED follows payments and defaults; FINALIZED is terminal. MISSED: the commit deadline passed without a
- * commit (V1 of the cycle go to the vault's fallback route). EMPTY: nothing to net, nothing committed.
+ * commit (V1 of the cycle go to the vault's fallback route). EMPTY: no guarantee issued, nothing committed (a
+ * cycle with guarantees but none payable commits an empty batch instead).
  */
 export const CycleStatus = {
   OPEN: "OPEN",
@@ -81,7 +82,6 @@ export type TickAction =
   | (Target & { readonly kind: "CREATE_CYCLE"; readonly deadlines: CycleDeadlines })
   | (Target & { readonly kind: "CLOSE" })
   | (Target & { readonly kind: "NET" })
-  | (Target & { readonly kind: "MARK_EMPTY" })
   | (Target & { readonly kind: "COMMIT" })
   | (Target & { readonly kind: "CONFIRM_COMMIT" })
   | (Target & { readonly kind: "MISS"; readonly netted: boolean })

@@ -137,6 +137,7 @@ export async function undoEventsAbove(q: Queryable, follower: string, forkNumber
 
 interface LockRow {
   guarantee_id: string;
+  version: number;
   user_address: string;
   asset: string;
   amount: string;
@@ -144,11 +145,12 @@ interface LockRow {
   lock_held: boolean;
 }
 
-const LOCK_COLUMNS = "guarantee_id, user_address, asset, amount, status, lock_held";
+const LOCK_COLUMNS = "guarantee_id, version, user_address, asset, amount, status, lock_held";
 
 function lockView(r: LockRow): GuaranteeLockView {
   return {
     guaranteeId: r.guarantee_id as Hex,
+    version: Number(r.version),
     user: r.user_address as Address,
     asset: r.asset as Address,
     amount: fromDbAmount(r.amount),
@@ -170,6 +172,18 @@ async function nettedGuarantees(
        ${payer ? "AND user_address = $3" : ""}
      ORDER BY guarantee_id FOR UPDATE`,
     params,
+  );
+  return rows.map(lockView);
+}
+
+/** Lock-holding, never netted, CANCELLED or DISPUTED V1 guarantees of exactly (cycle, asset). */
+async function fallbackLocks(q: Queryable, cycleId: bigint, asset: Address): Promise<GuaranteeLockView[]> {
+  const { rows } = await q.query<LockRow>(
+    `SELECT ${LOCK_COLUMNS} FROM guarantees
+     WHERE lock_held AND version = 1 AND cycle_id = $1 AND asset = $2 AND netted_cycle_id IS NULL
+       AND status IN ('CANCELLED', 'DISPUTED')
+     ORDER BY guarantee_id FOR UPDATE`,
+    [toDbAmount(cycleId), asset],
   );
   return rows.map(lockView);
 }
@@ -219,6 +233,7 @@ export async function loadEventState(q: Queryable, event: ChainEvent): Promise<E
         cycleStatus: c.rows[0]?.status,
         nettedGuarantees:
           event.name === "CycleFinalized" ? await nettedGuarantees(q, event.cycleId, event.asset, undefined) : [],
+        fallbackLocks: event.name === "CycleCommitted" ? await fallbackLocks(q, event.cycleId, event.asset) : [],
       };
     }
 

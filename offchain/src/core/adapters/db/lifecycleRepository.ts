@@ -8,6 +8,7 @@ import type { Database } from "./database.ts";
 
 interface Row {
   guarantee_id: string;
+  version: number;
   user_address: string;
   recipient: string;
   asset: string;
@@ -17,11 +18,12 @@ interface Row {
   ts: string;
 }
 
-const COLUMNS = "guarantee_id, user_address, recipient, asset, amount, status, lock_held, ts";
+const COLUMNS = "guarantee_id, version, user_address, recipient, asset, amount, status, lock_held, ts";
 
 export function toLifecycleGuarantee(r: Row): LifecycleGuarantee {
   return {
     guaranteeId: r.guarantee_id as Hex,
+    version: Number(r.version),
     user: r.user_address as Address,
     recipient: r.recipient as Address,
     asset: r.asset as Address,
@@ -85,7 +87,7 @@ export function createLifecycleRepository(db: Database): LifecycleStore {
     async listExpiryCandidates(maxTimestamp, limit) {
       const { rows } = await db.query<Row>(
         `SELECT ${COLUMNS} FROM guarantees
-         WHERE lock_held AND ts <= $1 AND status IN ('PENDING_VALIDATION', 'FINALIZED_PAYABLE', 'DISPUTED')
+         WHERE lock_held AND ts <= $1 AND status IN ('PENDING_VALIDATION', 'FINALIZED_PAYABLE', 'DISPUTED', 'CANCELLED')
          ORDER BY ts, guarantee_id LIMIT $2`,
         [maxTimestamp.toString(), limit],
       );

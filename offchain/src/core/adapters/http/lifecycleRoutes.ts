@@ -19,8 +19,8 @@ const actionBody = z.strictObject({
 
 /**
  * POST /core/guarantees/:id/dispute (payer-signed: PENDING_VALIDATION -> DISPUTED) and
- * POST /core/guarantees/:id/cancel (recipient-signed: PENDING_VALIDATION | FINALIZED_PAYABLE -> CANCELLED, lock
- * released). Body `{signature, scheme?: "eip712" | "eip191"}` over the message of core/lifecycle/lifecycleMessages.ts.
+ * POST /core/guarantees/:id/cancel (recipient-signed: PENDING_VALIDATION | FINALIZED_PAYABLE -> CANCELLED; the lock
+ * stays until the release rule allows it, core/lifecycle/lockReleasable.ts). Body `{signature, scheme?: "eip712" | "eip191"}` over the message of core/lifecycle/lifecycleMessages.ts.
  * Both answer `{guaranteeId, status}`; a retry of an applied action answers the same.
  */
 export function lifecycleRoutes(app: FastifyInstance, deps: LifecycleRoutesDeps): void {

@@ -264,9 +264,6 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         }
         return;
       }
-      case "MARK_EMPTY":
-        await transitionCycle(db, cycleId, asset, ["NETTED", "COMMITTING"], "EMPTY");
-        return;
       case "COMMIT":
         return commit(cycleId, asset);
       case "CONFIRM_COMMIT":

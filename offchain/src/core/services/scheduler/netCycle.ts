@@ -39,7 +39,10 @@ export const CAUSE_NET = "SCHEDULER_NET";
  *    per-(payer, recipient) edges (memory grows with participants and edges, not guarantees);
  * 3. computes net positions (which checks that they sum to zero), checks them against the gross flows, builds
  *    the Merkle tree, and stores every position (flat ones too) and the batch.
- * No guarantee: the row becomes EMPTY, nothing to commit.
+ * Nothing payable but some guarantee issued in the cycle (cancelled, disputed, pending): an empty batch (root 0,
+ * zero totals and counts) is stored and committed like any other, so the cycle is committed on-chain and its V1
+ * fallback never opens for a cancelled certificate (protocol.md §9). No guarantee at all: the row becomes EMPTY,
+ * nothing to commit.
  */
 export async function netCycle(db: Database, input: NetCycleInput): Promise<NetCycleOutcome> {
   return db.transaction(async (tx) => {
@@ -82,7 +85,7 @@ export async function netCycle(db: Database, input: NetCycleInput): Promise<NetC
       edges.set(key, { user: g.user, recipient: g.recipient, amount: (e?.amount ?? 0n) + g.amount });
     });
 
-    if (hasher.count === 0) {
+    if (hasher.count === 0 && !(await issuedAny(tx, cycle, asset))) {
       await tx.query("UPDATE cycles SET status = 'EMPTY', updated_at = now() WHERE cycle_id = $1 AND asset = $2", [
         cycle,
         asset,
@@ -121,6 +124,15 @@ export async function netCycle(db: Database, input: NetCycleInput): Promise<NetC
     ]);
     return { outcome: "NETTED", tree, batchHash, guaranteeCount: hasher.count, v2GuaranteeIds } as const;
   });
+}
+
+/** Whether any guarantee, in any status, was issued for (cycle, asset). */
+async function issuedAny(tx: Queryable, cycle: string, asset: Address): Promise<boolean> {
+  const { rows } = await tx.query<{ any: boolean }>(
+    "SELECT EXISTS (SELECT 1 FROM guarantees WHERE cycle_id = $1 AND asset = $2) AS any",
+    [cycle, asset],
+  );
+  return rows[0]?.any === true;
 }
 
 type Netted = { guaranteeId: Hex; version: number; user: Address; recipient: Address; amount: bigint };
