@@ -363,7 +363,7 @@ for (const backend of BACKENDS) {
         const user = payer.address.toLowerCase() as Address;
         await apply(
           ev({
-            name: "GuaranteeRedeemed",
+            name: "GuaranteeRemunerated",
             guaranteeId: id,
             user,
             recipient: recipient.address.toLowerCase() as Address,
@@ -375,7 +375,7 @@ for (const backend of BACKENDS) {
         expect(await statusOf(id)).to.deep.equal({
           status: "REDEEMED",
           lockHeld: false,
-          causes: ["ISSUED", "GuaranteeRedeemed"],
+          causes: ["ISSUED", "GuaranteeRemunerated"],
         });
         expect(await balanceOf(db, payer.address)).to.deep.equal({ deposited: 8_500n, locked: 0n, pending: 0n });
       });
