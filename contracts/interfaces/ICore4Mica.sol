@@ -175,7 +175,8 @@ interface ICore4Mica is ICore4MicaCollateral, ICore4MicaSettlement {
 
     /// @notice The id of the guarantee a payer signed (docs/protocol.md §2):
     ///         `GuaranteeIds.idOf(requestDomainSeparator(), user, recipient, asset, reqId)`. Only payer-signed fields
-    ///         make it, so one payer signature has one id whatever certificate (domain, key, cycle, version) carries it.
+    ///         make it, so one payer signature has one id whatever certificate (domain, key, cycle, version) carries
+    ///         it.
     function guaranteeIdOf(
         address user,
         address recipient,
