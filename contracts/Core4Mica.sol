@@ -11,13 +11,14 @@ import {ICore4MicaSettlement} from "./interfaces/ICore4MicaSettlement.sol";
 import {IGuaranteeDecoder} from "./interfaces/IGuaranteeDecoder.sol";
 import {BLS} from "./libraries/BLS.sol";
 import {GuaranteeCodec} from "./libraries/GuaranteeCodec.sol";
+import {GuaranteeIds} from "./libraries/GuaranteeIds.sol";
 import {GuaranteeRequest} from "./libraries/GuaranteeRequest.sol";
 import {Guarantee} from "./libraries/GuaranteeTypes.sol";
 
 /// @title Core4Mica
 /// @notice The 4Mica vault: collateral per (payer, asset) ({Core4MicaCollateral}), per-version certificate
-///         configuration, direct redemption (V2 route B and the V1 liveness fallback, docs/protocol.md §5), the
-///         consumed-guarantee set, and the ClearingHouse hooks.
+///         configuration, direct remuneration, single and batched (V2 route B and the V1 liveness fallback,
+///         docs/protocol.md §5), the consumed-guarantee set, and the ClearingHouse hooks.
 contract Core4Mica is ICore4Mica, Core4MicaCollateral, EIP712 {
     mapping(uint64 version => VersionConfig) private _versions;
     mapping(bytes32 guaranteeId => bool) private _consumed;
@@ -59,44 +60,66 @@ contract Core4Mica is ICore4Mica, Core4MicaCollateral, EIP712 {
         _clearingHouse = clearingHouse_;
     }
 
-    // ---------------------------------------------------------------- redemption
+    // ---------------------------------------------------------------- remuneration
 
     /// @inheritdoc ICore4Mica
-    function redeem(
+    function remunerate(
         bytes calldata certificate,
         BLS.G2Point calldata signature,
         bytes calldata payerSignature
     ) external nonReentrant returns (bytes32 guaranteeId) {
         (uint64 version, bytes calldata inner) = GuaranteeCodec.decodeEnvelope(certificate);
         VersionConfig memory config = _versions[version];
-        (Guarantee memory g, bytes32 requestStructHash) = _verifyAndDecode(
-            certificate,
-            signature,
-            version,
-            inner,
-            config
-        );
-
-        bytes32 digest = _hashTypedDataV4(requestStructHash);
-        if (!SignatureChecker.isValidSignatureNow(g.user, digest, payerSignature)) {
-            revert Core4MicaInvalidPayerSignature(g.user);
-        }
-        if (g.recipient == address(0)) revert Core4MicaInvalidRecipient(g.recipient);
-        if (g.amount == 0) revert Core4MicaZeroAmount();
-
-        if (version == 1) {
-            _checkV1FallbackWindow(g);
-        } else {
-            _checkRouteBWindow(g);
-            IGuaranteeDecoder(config.decoder).checkRedeemable(inner);
-        }
-
-        guaranteeId = GuaranteeCodec.guaranteeId(g);
-        if (_consumed[guaranteeId]) revert Core4MicaGuaranteeAlreadyConsumed(guaranteeId);
-        _consumed[guaranteeId] = true;
-        _debitForRedemption(g.user, g.asset, g.amount, g.timestamp);
-        emit GuaranteeRedeemed(guaranteeId, g.user, g.recipient, g.asset, g.amount, version);
+        if (!config.enabled) revert Core4MicaVersionDisabled(version);
+        if (!BLS.verify(config.key, certificate, signature)) revert Core4MicaInvalidCertificateSignature(version);
+        Guarantee memory g;
+        (g, guaranteeId) = _checkAndConsume(version, inner, config, payerSignature);
         _transferOut(g.asset, g.recipient, g.amount);
+    }
+
+    /// @inheritdoc ICore4Mica
+    function remunerateBatch(
+        bytes[] calldata certificates,
+        BLS.G2Point calldata aggregateSignature,
+        bytes[] calldata payerSignatures
+    ) external nonReentrant returns (bytes32[] memory guaranteeIds) {
+        uint256 n = certificates.length;
+        if (n == 0) revert Core4MicaEmptyBatch();
+        if (payerSignatures.length != n) revert Core4MicaBatchLengthMismatch(n, payerSignatures.length);
+        (uint64 version, ) = GuaranteeCodec.decodeEnvelope(certificates[0]);
+        VersionConfig memory config = _versions[version];
+        if (!config.enabled) revert Core4MicaVersionDisabled(version);
+
+        guaranteeIds = new bytes32[](n);
+        Guarantee[] memory paid = new Guarantee[](n);
+        BLS.G2Point memory hashed;
+        for (uint256 i = 0; i < n; ++i) {
+            (uint64 itemVersion, bytes calldata inner) = GuaranteeCodec.decodeEnvelope(certificates[i]);
+            if (itemVersion != version) revert Core4MicaBatchVersionMismatch(i, version, itemVersion);
+            (paid[i], guaranteeIds[i]) = _checkAndConsume(version, inner, config, payerSignatures[i]);
+            BLS.G2Point memory h = BLS.hashToG2(certificates[i]);
+            hashed = i == 0 ? h : BLS.addG2(hashed, h);
+        }
+        // One pairing check for the whole batch; a failure reverts every consumption and debit recorded above.
+        if (BLS.isInfinity(aggregateSignature) || !BLS.verifyHashed(config.key, hashed, aggregateSignature)) {
+            revert Core4MicaInvalidAggregateSignature(version);
+        }
+
+        // Interactions last: one transfer per run of consecutive items with the same (recipient, asset).
+        uint256 runAmount = paid[0].amount;
+        for (uint256 i = 1; i < n; ++i) {
+            Guarantee memory previous = paid[i - 1];
+            if (paid[i].recipient == previous.recipient && paid[i].asset == previous.asset) {
+                // Cannot overflow: each amount was just debited from collateral, and the vault's balance bounds it.
+                unchecked {
+                    runAmount += paid[i].amount;
+                }
+            } else {
+                _transferOut(previous.asset, previous.recipient, runAmount);
+                runAmount = paid[i].amount;
+            }
+        }
+        _transferOut(paid[n - 1].asset, paid[n - 1].recipient, runAmount);
     }
 
     // ---------------------------------------------------------------- ClearingHouse hooks
@@ -135,7 +158,10 @@ contract Core4Mica is ICore4Mica, Core4MicaCollateral, EIP712 {
         BLS.G2Point calldata signature
     ) external view returns (Guarantee memory guarantee) {
         (uint64 version, bytes calldata inner) = GuaranteeCodec.decodeEnvelope(certificate);
-        (guarantee, ) = _verifyAndDecode(certificate, signature, version, inner, _versions[version]);
+        VersionConfig memory config = _versions[version];
+        if (!config.enabled) revert Core4MicaVersionDisabled(version);
+        if (!BLS.verify(config.key, certificate, signature)) revert Core4MicaInvalidCertificateSignature(version);
+        (guarantee, ) = _decode(version, inner, config);
     }
 
     /// @inheritdoc ICore4Mica
@@ -149,8 +175,18 @@ contract Core4Mica is ICore4Mica, Core4MicaCollateral, EIP712 {
     }
 
     /// @inheritdoc ICore4Mica
-    function guaranteeIdOf(Guarantee calldata guarantee) external pure returns (bytes32) {
-        return GuaranteeCodec.guaranteeId(guarantee);
+    function requestDomainSeparator() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+
+    /// @inheritdoc ICore4Mica
+    function guaranteeIdOf(
+        address user,
+        address recipient,
+        address asset,
+        uint256 reqId
+    ) external view returns (bytes32) {
+        return GuaranteeIds.idOf(_domainSeparatorV4(), user, recipient, asset, reqId);
     }
 
     /// @inheritdoc ICore4Mica
@@ -160,17 +196,44 @@ contract Core4Mica is ICore4Mica, Core4MicaCollateral, EIP712 {
 
     // ---------------------------------------------------------------- private
 
-    /// @dev BLS signature over the whole envelope, then decoding, then the domain. Returns the guarantee and the
-    ///      EIP-712 struct hash of the payer's request.
-    function _verifyAndDecode(
-        bytes calldata certificate,
-        BLS.G2Point calldata signature,
+    /// @dev Every check of a remuneration after the BLS signature (decoding, domain, payer signature, recipient,
+    ///      amount, window, registry result, consumption, collateral), then its effects: the id consumed, the
+    ///      collateral debited and the event. The caller verifies the BLS signature and transfers `g.amount`.
+    function _checkAndConsume(
+        uint64 version,
+        bytes calldata inner,
+        VersionConfig memory config,
+        bytes calldata payerSignature
+    ) private returns (Guarantee memory g, bytes32 guaranteeId) {
+        bytes32 requestStructHash;
+        (g, requestStructHash) = _decode(version, inner, config);
+        if (!SignatureChecker.isValidSignatureNow(g.user, _hashTypedDataV4(requestStructHash), payerSignature)) {
+            revert Core4MicaInvalidPayerSignature(g.user);
+        }
+        if (g.recipient == address(0)) revert Core4MicaInvalidRecipient(g.recipient);
+        if (g.amount == 0) revert Core4MicaZeroAmount();
+
+        if (version == 1) {
+            _checkV1FallbackWindow(g);
+        } else {
+            _checkRouteBWindow(g);
+            IGuaranteeDecoder(config.decoder).checkRedeemable(inner);
+        }
+
+        guaranteeId = GuaranteeIds.idOf(_domainSeparatorV4(), g.user, g.recipient, g.asset, g.reqId);
+        if (_consumed[guaranteeId]) revert Core4MicaGuaranteeAlreadyConsumed(guaranteeId);
+        _consumed[guaranteeId] = true;
+        _debitForRedemption(g.user, g.asset, g.amount, g.timestamp);
+        emit GuaranteeRemunerated(guaranteeId, g.user, g.recipient, g.asset, g.amount, version);
+    }
+
+    /// @dev Decodes the inner bytes of an enabled `version` (V1 inline, V2+ through its decoder) and checks the
+    ///      domain. Returns the guarantee and the EIP-712 struct hash of the payer's request.
+    function _decode(
         uint64 version,
         bytes calldata inner,
         VersionConfig memory config
     ) private view returns (Guarantee memory g, bytes32 requestStructHash) {
-        if (!config.enabled) revert Core4MicaVersionDisabled(version);
-        if (!BLS.verify(config.key, certificate, signature)) revert Core4MicaInvalidCertificateSignature(version);
         if (version == 1) {
             // Checks that the inner version is 1.
             g = GuaranteeCodec.decodeV1(inner);
@@ -186,7 +249,7 @@ contract Core4Mica is ICore4Mica, Core4MicaCollateral, EIP712 {
     function _checkRouteBWindow(Guarantee memory g) private view {
         Timings memory t = _getTimings();
         uint256 opensAt = uint256(g.timestamp) + t.remunerationGrace;
-        if (block.timestamp < opensAt) revert Core4MicaRedemptionNotOpen(opensAt);
+        if (block.timestamp < opensAt) revert Core4MicaRemunerationNotOpen(opensAt);
         _checkNotExpired(g.timestamp, t.guaranteeExpiry);
     }
 
@@ -200,7 +263,7 @@ contract Core4Mica is ICore4Mica, Core4MicaCollateral, EIP712 {
         if (expected != g.cycleId) revert Core4MicaCycleMismatch(g.cycleId, expected);
         uint64 opensAt = oracle.v1FallbackOpensAt(g.cycleId, g.asset);
         if (opensAt == 0) revert Core4MicaV1FallbackNotOpen(g.cycleId, g.asset);
-        if (block.timestamp < opensAt) revert Core4MicaRedemptionNotOpen(opensAt);
+        if (block.timestamp < opensAt) revert Core4MicaRemunerationNotOpen(opensAt);
         _checkNotExpired(g.timestamp, _getTimings().guaranteeExpiry);
     }
 

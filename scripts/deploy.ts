@@ -6,10 +6,16 @@
  *   FOURMICA_BLS_PUBLIC_KEY=0x... FOURMICA_OPERATOR_ADDRESS=0x... FOURMICA_TOKENS=0x...,0x... \
  *     FOURMICA_VALIDATION_REGISTRIES=0x... FOURMICA_GOVERNANCE_DELAY=259200 npx hardhat run scripts/deploy.ts --network custom
  *
+ * Off the development networks the wiring is a production one (docs/security.md, attack 6): ADMIN of the
+ * AccessManager ends with the governance account only, behind the governance delay, and the deployer renounces it;
+ * deployments/<network>.json records which wiring was made under `access`.
+ *
  * Environment (all optional on the development networks, where dev defaults apply):
  *   FOURMICA_BLS_PUBLIC_KEY      48-byte compressed G1 public key of the operator (or FOURMICA_BLS_SECRET_KEY to derive it)
  *   FOURMICA_OPERATOR_ADDRESS    Core's chain account (OPERATOR role); default: the deployer
- *   FOURMICA_GOVERNANCE_ADDRESS, FOURMICA_GUARDIAN_ADDRESS, FOURMICA_GOVERNANCE_DELAY (seconds)
+ *   FOURMICA_GOVERNANCE_ADDRESS, FOURMICA_GUARDIAN_ADDRESS, FOURMICA_GOVERNANCE_DELAY (seconds); off the
+ *                                development networks the governance address (not the deployer) and a delay above 0
+ *                                are required
  *   FOURMICA_TOKENS              comma-separated ERC-20 collateral addresses; default on dev networks: two mock tokens
  *   FOURMICA_VALIDATION_REGISTRIES comma-separated ERC-8004 validation registries; default on dev networks: the mocks
  */
@@ -66,14 +72,24 @@ if (!dev && (tokens === undefined || validationRegistries === undefined)) {
 }
 const delay = process.env.FOURMICA_GOVERNANCE_DELAY;
 if (delay !== undefined && !/^[0-9]+$/.test(delay)) fail("FOURMICA_GOVERNANCE_DELAY must be whole seconds");
+const governance = optionalAddress("FOURMICA_GOVERNANCE_ADDRESS");
+if (!dev) {
+  if (governance === undefined || governance === getAddress(deployer.account.address)) {
+    fail("set FOURMICA_GOVERNANCE_ADDRESS to an account other than the deployer off the development networks");
+  }
+  if (delay === undefined || Number(delay) === 0) {
+    fail("set FOURMICA_GOVERNANCE_DELAY above 0 off the development networks: no account may skip it");
+  }
+}
 
 console.log(`Deploying 4Mica to "${networkName}" from ${deployer.account.address}`);
 const stack = await deployStack(viem, {
   blsPublicKey,
   operator: optionalAddress("FOURMICA_OPERATOR_ADDRESS") ?? deployer.account.address,
-  governance: optionalAddress("FOURMICA_GOVERNANCE_ADDRESS"),
+  governance,
   guardian: optionalAddress("FOURMICA_GUARDIAN_ADDRESS"),
   governanceDelay: delay === undefined ? undefined : Number(delay),
+  production: !dev,
   tokens,
   validationRegistries,
   log: (line) => console.log(line),
@@ -87,4 +103,8 @@ writeFileSync(
 );
 console.log(
   `Wrote ${file}: Core4Mica ${stack.core4Mica}, ClearingHouse ${stack.clearingHouse} (chain ${stack.chainId})`,
+);
+console.log(
+  `AccessManager ADMIN: ${stack.access.admin} with a ${stack.access.adminExecutionDelay} s execution delay ` +
+    `(${stack.access.wiring} wiring${stack.access.deployerRenouncedAdmin ? "; the deployer renounced ADMIN" : ""})`,
 );

@@ -8,8 +8,8 @@ import {ICore4MicaSettlement} from "./ICore4MicaSettlement.sol";
 
 /// @title ICore4Mica
 /// @notice The 4Mica vault: collateral custody ({ICore4MicaCollateral}), per-version certificate configuration,
-///         direct redemption of certified guarantees (docs/protocol.md §5) and the ClearingHouse hooks
-///         ({ICore4MicaSettlement}).
+///         direct remuneration of certified guarantees, single and batched (docs/protocol.md §5), and the
+///         ClearingHouse hooks ({ICore4MicaSettlement}).
 interface ICore4Mica is ICore4MicaCollateral, ICore4MicaSettlement {
     /// @notice How certificates of one guarantee version are verified and decoded.
     /// @param key Operator BLS public key (G1, EIP-2537 encoding).
@@ -47,11 +47,11 @@ interface ICore4Mica is ICore4MicaCollateral, ICore4MicaSettlement {
     error Core4MicaInvalidPayerSignature(address user);
     /// @notice The guarantee has no recipient.
     error Core4MicaInvalidRecipient(address recipient);
-    /// @notice The guarantee id was already paid (by a redemption or by netting).
+    /// @notice The guarantee id was already paid (by a remuneration or by netting).
     error Core4MicaGuaranteeAlreadyConsumed(bytes32 guaranteeId);
-    /// @notice The redemption window opens at `opensAt`.
-    error Core4MicaRedemptionNotOpen(uint256 opensAt);
-    /// @notice The guarantee expired at `expiredAt`; it can no longer be redeemed.
+    /// @notice The remuneration window opens at `opensAt`.
+    error Core4MicaRemunerationNotOpen(uint256 opensAt);
+    /// @notice The guarantee expired at `expiredAt`; it can no longer be remunerated.
     error Core4MicaGuaranteeExpired(uint256 expiredAt);
     /// @notice No ClearingHouse is set, so the V1 fallback cannot be decided.
     error Core4MicaClearingHouseNotSet();
@@ -63,13 +63,21 @@ interface ICore4Mica is ICore4MicaCollateral, ICore4MicaSettlement {
     error Core4MicaV1FallbackNotOpen(uint256 cycleId, address asset);
     /// @notice Only the ClearingHouse may call this; `caller` is not it.
     error Core4MicaUnauthorizedClearingHouse(address caller);
+    /// @notice A batch needs at least one certificate.
+    error Core4MicaEmptyBatch();
+    /// @notice A batch has `certificates` certificates but `payerSignatures` payer signatures.
+    error Core4MicaBatchLengthMismatch(uint256 certificates, uint256 payerSignatures);
+    /// @notice Certificate `index` of a batch is of version `actual`; the batch is of version `expected` (its first).
+    error Core4MicaBatchVersionMismatch(uint256 index, uint64 expected, uint64 actual);
+    /// @notice The aggregate BLS signature does not verify the batch's certificates under the version's key.
+    error Core4MicaInvalidAggregateSignature(uint64 version);
 
     // ---------------------------------------------------------------- events
 
     /// @notice Governance configured (or rotated) a guarantee version.
     event VersionConfigured(uint64 indexed version, BLS.G1Point key, bytes32 domain, address decoder, bool enabled);
-    /// @notice A guarantee was paid directly from `user`'s collateral to `recipient`.
-    event GuaranteeRedeemed(
+    /// @notice A guarantee was paid directly from `user`'s collateral to `recipient` (single or batched).
+    event GuaranteeRemunerated(
         bytes32 indexed guaranteeId,
         address indexed user,
         address indexed recipient,
@@ -102,26 +110,48 @@ interface ICore4Mica is ICore4MicaCollateral, ICore4MicaSettlement {
     ///         oracle of the V1 liveness fallback. Must be a contract.
     function setClearingHouse(address clearingHouse) external;
 
-    // ---------------------------------------------------------------- redemption
+    // ---------------------------------------------------------------- remuneration
 
-    /// @notice Pays a certified guarantee from the payer's collateral to its recipient. Anyone may call it; the
-    ///         funds always go to `guarantee.recipient`. Not pausable.
+    /// @notice Pays a certified guarantee from the payer's collateral to its recipient (the seeds' `remunerate`).
+    ///         Anyone may call it; the funds always go to `guarantee.recipient`. Not pausable.
     /// @dev Checks in order: envelope, version enabled, BLS signature over the whole `certificate`, decoding, domain,
     ///      the payer's EIP-712 signature over the request (ECDSA or ERC-1271), a non-zero recipient
     ///      (`Core4MicaInvalidRecipient`) and amount (`Core4MicaZeroAmount`), the route's window (V1: the
     ///      ClearingHouse reports the cycle missed, `[opensAt, timestamp + expiry)`; V2+:
     ///      `[timestamp + grace, timestamp + expiry)` and the decoder's `checkRedeemable`), not consumed, then
     ///      `collateral >= amount`. A pending withdrawal requested at `t_w` with `timestamp < t_w + syncDelay`
-    ///      is reduced by the amount paid.
+    ///      is reduced by the amount paid. The id is {guaranteeIdOf} of the signed request: a certificate of
+    ///      another domain, key, cycle or version for the same signed request has the same id and is refused.
     /// @param certificate The BLS-signed envelope `abi.encode(uint64 version, bytes inner)`.
     /// @param signature The operator's BLS signature (G2) over `certificate`.
     /// @param payerSignature The payer's signature over {payerRequestDigest} of the request struct hash.
     /// @return guaranteeId The id now consumed.
-    function redeem(
+    function remunerate(
         bytes calldata certificate,
         BLS.G2Point calldata signature,
         bytes calldata payerSignature
     ) external returns (bytes32 guaranteeId);
+
+    /// @notice Pays many certified guarantees of one version (any payers, recipients and assets) in one transaction,
+    ///         with one aggregated pairing check. Anyone may call it; each amount goes to its guarantee's recipient.
+    ///         Not pausable.
+    /// @dev All-or-nothing: the first item that fails reverts the whole batch with that item's own error (the same
+    ///      errors as {remunerate}, in the same order per item), so a caller simulates first and drops bad items.
+    ///      Every item is checked as in {remunerate} except its individual BLS signature: the envelope's version must
+    ///      be the first one's (`Core4MicaBatchVersionMismatch`), and after every item passed,
+    ///      e(-G1, aggregateSignature) · e(PK, Σ H(certificate_i)) == 1 under the version's key, else
+    ///      `Core4MicaInvalidAggregateSignature`. Consumption and debits are recorded before any transfer; transfers
+    ///      then go out once per run of consecutive items with the same (recipient, asset), so a recipient that
+    ///      sorts its batch is paid in one transfer per asset.
+    /// @param certificates The BLS-signed envelopes, all of one version.
+    /// @param aggregateSignature The sum in G2 of the operator's signatures over `certificates`.
+    /// @param payerSignatures The payers' signatures, one per certificate, in the same order.
+    /// @return guaranteeIds The ids now consumed, in order.
+    function remunerateBatch(
+        bytes[] calldata certificates,
+        BLS.G2Point calldata aggregateSignature,
+        bytes[] calldata payerSignatures
+    ) external returns (bytes32[] memory guaranteeIds);
 
     // ---------------------------------------------------------------- views
 
@@ -139,8 +169,20 @@ interface ICore4Mica is ICore4MicaCollateral, ICore4MicaSettlement {
     ///         `{name: "4Mica", version: "1", chainId, verifyingContract: this}`.
     function payerRequestDigest(bytes32 requestStructHash) external view returns (bytes32);
 
-    /// @notice The guarantee id of `guarantee` (docs/protocol.md §2).
-    function guaranteeIdOf(Guarantee calldata guarantee) external pure returns (bytes32);
+    /// @notice The vault's EIP-712 domain separator, `{name: "4Mica", version: "1", chainId, verifyingContract: this}`:
+    ///         the domain of every payer request, and the first input of every guarantee id.
+    function requestDomainSeparator() external view returns (bytes32);
+
+    /// @notice The id of the guarantee a payer signed (docs/protocol.md §2):
+    ///         `GuaranteeIds.idOf(requestDomainSeparator(), user, recipient, asset, reqId)`. Only payer-signed fields
+    ///         make it, so one payer signature has one id whatever certificate (domain, key, cycle, version) carries
+    ///         it.
+    function guaranteeIdOf(
+        address user,
+        address recipient,
+        address asset,
+        uint256 reqId
+    ) external view returns (bytes32);
 
     /// @notice The ClearingHouse (zero until set).
     function clearingHouse() external view returns (address);

@@ -151,9 +151,37 @@ library BLS {
         G1Point memory publicKey,
         bytes memory message,
         G2Point memory signature
-    ) internal view returns (bool valid) {
+    ) internal view returns (bool) {
         if (isInfinity(publicKey) || isInfinity(signature)) return false;
-        G2Point memory hashed = hashToG2(message);
+        return verifyHashed(publicKey, hashToG2(message), signature);
+    }
+
+    /// @notice Whether `aggregate` is a valid aggregate signature of `messages`, all signed by `publicKey`:
+    /// e(-G1, Σσ_i) · e(PK, Σ H(m_i)) == 1, one two-pair pairing check however many messages.
+    /// @dev One key signs every message, so the aggregate is sk·ΣH(m_i) and no rogue-key attack applies; forging it
+    /// without a signature of every message is as hard as forging one signature (BGLS03 with a single signer).
+    /// Returns false for an empty list, the infinity key or aggregate, and a bad point, as {verify} does.
+    function aggregateVerify(
+        G1Point memory publicKey,
+        bytes[] memory messages,
+        G2Point memory aggregate
+    ) internal view returns (bool) {
+        if (messages.length == 0 || isInfinity(publicKey) || isInfinity(aggregate)) return false;
+        G2Point memory hashed = hashToG2(messages[0]);
+        for (uint256 i = 1; i < messages.length; ++i) {
+            hashed = addG2(hashed, hashToG2(messages[i]));
+        }
+        return verifyHashed(publicKey, hashed, aggregate);
+    }
+
+    /// @notice The pairing check e(-G1, σ) · e(PK, hashed) == 1 for an already hashed (or summed) message point.
+    /// @dev `hashed` must come from {hashToG2} or a sum of its outputs; infinity checks are the caller's. A bad point
+    /// makes the precompile fail and the function return false.
+    function verifyHashed(
+        G1Point memory publicKey,
+        G2Point memory hashed,
+        G2Point memory signature
+    ) internal view returns (bool valid) {
         G1Point memory negG1 = negatedG1Generator();
         // Memory-safe: the 768-byte pairing input and the 32-byte output are built in scratch space past the free
         // memory pointer and only read inside this block; the four inputs are allocated structs that are copied.
@@ -169,6 +197,24 @@ library BLS {
             let ok := staticcall(gas(), PAIRING, input, 0x300, out, 0x20)
             valid := and(and(ok, eq(returndatasize(), 0x20)), eq(mload(out), 1))
         }
+    }
+
+    /// @notice `a + b` in G2 (EIP-2537 G2ADD): aggregates signatures or sums hashed messages.
+    /// @dev G2ADD checks that both inputs are on the curve (not the subgroup) and reverts with
+    /// `BLSPrecompileFailed(0x0d)` if one is not (or the precompile is missing). Infinity (all zero) is the identity.
+    function addG2(G2Point memory a, G2Point memory b) internal view returns (G2Point memory sum) {
+        bool ok;
+        // Memory-safe: the 512-byte input (a ‖ b) is scratch space past the free memory pointer, used only here; the
+        // output goes into `sum`, an allocated 8-word struct. A call to an address without code succeeds with no
+        // output, so the returned size is checked as well.
+        assembly ("memory-safe") {
+            let input := mload(0x40)
+            mcopy(input, a, 0x100)
+            mcopy(add(input, 0x100), b, 0x100)
+            ok := staticcall(gas(), G2ADD, input, 0x200, sum, 0x100)
+            ok := and(ok, eq(returndatasize(), 0x100))
+        }
+        if (!ok) revert BLSPrecompileFailed(address(uint160(G2ADD)));
     }
 
     /// @notice Whether `publicKey` is usable as a verification key: not infinity, canonical, on the curve and in

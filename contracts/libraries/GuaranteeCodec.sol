@@ -6,7 +6,8 @@ import {Guarantee, GuaranteeV2} from "./GuaranteeTypes.sol";
 
 /// @title GuaranteeCodec
 /// @notice The certificate's bytes (docs/protocol.md §2, §4.2): the envelope `abi.encode(uint64 version, bytes inner)`,
-///         the V1 and V2 inner encodings, the guarantee id and the per-version domain.
+///         the V1 and V2 inner encodings and the per-version certificate domain. The guarantee id is not derived
+///         from the certificate but from the payer's signed request ({GuaranteeIds}).
 /// @dev Decoders accept only the canonical ABI encoding (the one `abi.encode` and viem produce): fixed offsets,
 ///      exact lengths, clean high bits and zero padding. The envelope is what the operator BLS-signs, so one
 ///      guarantee has exactly one byte string, and every malformed input reverts with a custom error instead of a
@@ -132,23 +133,6 @@ library GuaranteeCodec {
     }
 
     // ---------------------------------------------------------------- identifiers
-
-    /// @notice The id of one signed identity (docs/protocol.md §2); excludes cycle and amount on purpose.
-    function guaranteeId(
-        bytes32 domain,
-        address user,
-        address recipient,
-        address asset,
-        uint256 reqId,
-        uint64 version
-    ) internal pure returns (bytes32) {
-        return keccak256(abi.encode(domain, user, recipient, asset, reqId, version));
-    }
-
-    /// @notice The id of `g`.
-    function guaranteeId(Guarantee memory g) internal pure returns (bytes32) {
-        return guaranteeId(g.domain, g.user, g.recipient, g.asset, g.reqId, g.version);
-    }
 
     /// @notice `keccak256(abi.encode("4MICA_CORE_GUARANTEE_V<version>", chainId, core4Mica))`.
     function domainSeparator(uint64 version, uint256 chainId, address core4Mica) internal pure returns (bytes32) {

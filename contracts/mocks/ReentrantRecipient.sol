@@ -2,7 +2,7 @@
 pragma solidity ^0.8.30;
 
 /// @title ReentrantRecipient
-/// @notice TEST ONLY. On receiving ETH it calls back into the vault with preset calldata (a `redeem` or a
+/// @notice TEST ONLY. On receiving ETH it calls back into the vault with preset calldata (a `remunerate` or a
 ///         `finalizeWithdrawal`) and records the outcome; it then accepts the ETH, or refuses it if told to.
 contract ReentrantRecipient {
     address private _target;

@@ -4,7 +4,11 @@ import { getAddress, toFunctionSelector, type Abi, type AbiFunction, type Addres
 import { g1ToEip2537 } from "../../offchain/src/protocol/bls/index.ts";
 import { guaranteeDomain } from "../../offchain/src/protocol/guaranteeDomain.ts";
 
-/** AccessManager role ids (docs/protocol.md §1). ADMIN is OpenZeppelin's role 0, held by the deployer. */
+/**
+ * AccessManager role ids (docs/protocol.md §1). ADMIN is OpenZeppelin's role 0: the deployer's during the wiring;
+ * afterwards still the deployer's on a development wiring, only governance's (behind the governance delay) on a
+ * production wiring.
+ */
 export const Roles = { ADMIN: 0n, GOVERNANCE: 1n, GUARDIAN: 2n, OPERATOR: 3n } as const;
 
 /** The seeds' cycle table (docs/protocol.md §6), in seconds. */
@@ -29,6 +33,13 @@ export interface DeployStackOptions {
   guardian?: Address;
   /** Execution delay of GOVERNANCE, in seconds (default 0, for a development chain). */
   governanceDelay?: number;
+  /**
+   * A production wiring (default false): at the end no account can skip the governance delay. ADMIN is granted to
+   * `governance` (which must then be given, differ from the deployer, and have `governanceDelay > 0`) with an
+   * execution delay of `governanceDelay`, every role gets a grant delay of `governanceDelay`, and the deployer
+   * renounces ADMIN. A development wiring leaves the deployer ADMIN with no delay.
+   */
+  production?: boolean;
   /** Existing ERC-20 collateral assets. Omitted: two mock tokens (6 and 18 decimals) are deployed. */
   tokens?: Address[];
   /** Existing ERC-8004 validation registries to trust. Omitted: the ERC-8004 identity and validation mocks are deployed. */
@@ -60,6 +71,18 @@ export interface DeployedStack {
   tokens: { symbol: string; address: Address; decimals: number }[];
   validationRegistries: Address[];
   roles: { governance: Address; governanceDelay: number; guardian: Address; operator: Address };
+  /** Who can administer the AccessManager at the end of the deploy, and behind which delays. */
+  access: {
+    wiring: "production" | "development";
+    /** The ADMIN holder: governance (production) or the deployer (development). */
+    admin: Address;
+    /** ADMIN's execution delay for `admin`, in seconds: the governance delay in production, 0 in development. */
+    adminExecutionDelay: number;
+    /** Grant delay of ADMIN, GOVERNANCE, GUARDIAN and OPERATOR (in force 5 days after the deploy, OpenZeppelin's minSetback). */
+    grantDelay: number;
+    /** Whether the deployer renounced ADMIN (production). */
+    deployerRenouncedAdmin: boolean;
+  };
   cycleSchedule: ScheduleParams & { genesis: number };
   blsPublicKey: Hex;
 }
@@ -83,6 +106,15 @@ export async function deployStack(viem: HardhatViemHelpers, options: DeployStack
   const [deployerWallet] = await viem.getWalletClients();
   if (deployerWallet === undefined) throw new Error("no deployer account is configured for this network");
   const deployer = deployerWallet.account.address;
+  const production = options.production ?? false;
+  if (production) {
+    if (options.governance === undefined || getAddress(options.governance) === getAddress(deployer)) {
+      throw new Error("a production wiring needs a governance account other than the deployer");
+    }
+    if (options.governanceDelay === undefined || options.governanceDelay <= 0) {
+      throw new Error("a production wiring needs a governance delay above 0 seconds");
+    }
+  }
   const chainId = await publicClient.getChainId();
   const send = async (label: string, pending: Promise<Hex>) => {
     const receipt = await publicClient.waitForTransactionReceipt({ hash: await pending });
@@ -179,6 +211,23 @@ export async function deployStack(viem: HardhatViemHelpers, options: DeployStack
   await send("grantRole(GUARDIAN)", manager.write.grantRole([Roles.GUARDIAN, guardian, 0]));
   await send("grantRole(OPERATOR)", manager.write.grantRole([Roles.OPERATOR, operator, 0]));
 
+  // Attack 6 (issue 7): while the deployer keeps an undelayed ADMIN it can grant itself GOVERNANCE and act at once.
+  // Production hands ADMIN to governance behind the governance delay, makes new members of every role wait as long,
+  // and has the deployer renounce ADMIN, so every change passes through the delay.
+  if (production) {
+    log("  handing ADMIN to governance behind the governance delay; the deployer renounces it");
+    await send("grantRole(ADMIN)", manager.write.grantRole([Roles.ADMIN, governance, governanceDelay]));
+    for (const [role, label] of [
+      [Roles.ADMIN, "ADMIN"],
+      [Roles.GOVERNANCE, "GOVERNANCE"],
+      [Roles.GUARDIAN, "GUARDIAN"],
+      [Roles.OPERATOR, "OPERATOR"],
+    ] as const) {
+      await send(`setGrantDelay(${label})`, manager.write.setGrantDelay([role, governanceDelay]));
+    }
+    await send("renounceRole(ADMIN)", manager.write.renounceRole([Roles.ADMIN, deployer]));
+  }
+
   const blockNumber = (await publicClient.getBlock()).number;
   return {
     chainId,
@@ -197,6 +246,21 @@ export async function deployStack(viem: HardhatViemHelpers, options: DeployStack
     tokens,
     validationRegistries,
     roles: { governance, governanceDelay, guardian, operator },
+    access: production
+      ? {
+          wiring: "production",
+          admin: governance,
+          adminExecutionDelay: governanceDelay,
+          grantDelay: governanceDelay,
+          deployerRenouncedAdmin: true,
+        }
+      : {
+          wiring: "development",
+          admin: deployer,
+          adminExecutionDelay: 0,
+          grantDelay: 0,
+          deployerRenouncedAdmin: false,
+        },
     cycleSchedule: { genesis, ...schedule },
     blsPublicKey: options.blsPublicKey,
   };

@@ -32,6 +32,7 @@ import { encodeEnvelope } from "../../offchain/src/protocol/encodeEnvelope.ts";
 import { guaranteeDomain } from "../../offchain/src/protocol/guaranteeDomain.ts";
 import { guaranteeId } from "../../offchain/src/protocol/guaranteeId.ts";
 import { guaranteeRequestStructHash } from "../../offchain/src/protocol/guaranteeRequestStructHash.ts";
+import { requestDomainSeparator } from "../../offchain/src/protocol/requestDomainSeparator.ts";
 import type {
   Guarantee,
   GuaranteeRequest,
@@ -258,7 +259,8 @@ async function buildCase(input: CaseInput) {
     envelope,
     // The inner bytes start after the version, offset and length words.
     inner: `0x${envelope.slice(2 + 96 * 2)}`,
-    guaranteeId: guaranteeId(guarantee),
+    requestDomainSeparator: requestDomainSeparator(eip712Domain),
+    guaranteeId: guaranteeId(guarantee, eip712Domain),
   });
 }
 

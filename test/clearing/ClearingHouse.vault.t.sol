@@ -155,7 +155,7 @@ contract ClearingHouseWithVaultTest is Core4MicaTestBase {
         BLS.G2Point memory sig = _bls(envelope);
         bytes memory payerSig = _payerSigV2(g);
         vm.expectRevert(abi.encodeWithSelector(ICore4Mica.Core4MicaGuaranteeAlreadyConsumed.selector, id));
-        vault.redeem(envelope, sig, payerSig);
+        vault.remunerate(envelope, sig, payerSig);
     }
 
     function test_withVault_aRedeemedV2GuaranteeCannotThenBeNetted() external {
@@ -163,7 +163,7 @@ contract ClearingHouseWithVaultTest is Core4MicaTestBase {
         GuaranteeV2 memory g = _v2(ETH, 1 ether, 2, T0 + 1 hours);
         bytes memory envelope = _envelopeV2(g);
         vm.warp(g.timestamp + GRACE);
-        bytes32 id = vault.redeem(envelope, _bls(envelope), _payerSigV2(g));
+        bytes32 id = vault.remunerate(envelope, _bls(envelope), _payerSigV2(g));
         vm.assertEq(RECIPIENT.balance, 1 ether, "route B paid");
 
         // Core then nets it in the current cycle: the commit reverts, nothing is committed.
@@ -193,14 +193,14 @@ contract ClearingHouseWithVaultTest is Core4MicaTestBase {
 
         vm.warp(d.commitDeadline);
         vm.expectRevert(abi.encodeWithSelector(ICore4Mica.Core4MicaV1FallbackNotOpen.selector, g.cycleId, ETH));
-        vault.redeem(envelope, sig, payerSig);
+        vault.remunerate(envelope, sig, payerSig);
 
         vm.warp(d.finalityDeadline - 1);
-        vm.expectRevert(abi.encodeWithSelector(ICore4Mica.Core4MicaRedemptionNotOpen.selector, d.finalityDeadline));
-        vault.redeem(envelope, sig, payerSig);
+        vm.expectRevert(abi.encodeWithSelector(ICore4Mica.Core4MicaRemunerationNotOpen.selector, d.finalityDeadline));
+        vault.remunerate(envelope, sig, payerSig);
 
         vm.warp(d.finalityDeadline);
-        vault.redeem(envelope, sig, payerSig);
+        vault.remunerate(envelope, sig, payerSig);
         vm.assertEq(RECIPIENT.balance, 1 ether, "fallback paid");
     }
 
@@ -216,7 +216,7 @@ contract ClearingHouseWithVaultTest is Core4MicaTestBase {
         BLS.G2Point memory sig = _bls(envelope);
         bytes memory payerSig = _payerSigV1(g);
         vm.expectRevert(abi.encodeWithSelector(ICore4Mica.Core4MicaV1FallbackNotOpen.selector, g.cycleId, ETH));
-        vault.redeem(envelope, sig, payerSig);
+        vault.remunerate(envelope, sig, payerSig);
     }
 
     function test_withVault_v1CertificateWithTheWrongCycleIsRefused() external {
@@ -228,6 +228,6 @@ contract ClearingHouseWithVaultTest is Core4MicaTestBase {
         bytes memory payerSig = _payerSigV1(g);
         vm.warp(ch.cycleDeadlines(1).finalityDeadline);
         vm.expectRevert(abi.encodeWithSelector(ICore4Mica.Core4MicaCycleMismatch.selector, 1, 0));
-        vault.redeem(envelope, sig, payerSig);
+        vault.remunerate(envelope, sig, payerSig);
     }
 }

@@ -76,7 +76,9 @@ for (const backend of BACKENDS) {
         const res = await post(await signedBody(request));
         expect(res.status).to.equal(201);
         const domain = guaranteeDomain(1, CHAIN_ID, CORE4MICA);
-        expect(res.body.guaranteeId).to.equal(guaranteeId({ ...request, domain }));
+        expect(res.body.guaranteeId).to.equal(
+          guaranteeId(request, { chainId: CHAIN_ID, verifyingContract: CORE4MICA }),
+        );
         expect(res.body.cycleId).to.equal("10");
         expect(res.body.status).to.equal("FINALIZED_PAYABLE");
         expect(res.body.claims).to.equal(encodeEnvelope({ ...request, domain, cycleId: 10n }));
@@ -173,6 +175,28 @@ for (const backend of BACKENDS) {
         const err = await expectRejected(await signedBody({ ...request, amount: 501n }), 409, "GUARANTEE_CONFLICT");
         expect(err.details.guaranteeId).to.match(/^0x[0-9a-f]{64}$/);
         expect(await locked()).to.equal(500n);
+      });
+
+      it("rejects a V2 request with a V1 request's (user, recipient, asset, reqId) (GUARANTEE_CONFLICT)", async function () {
+        // The id is made of payer-signed fields only (docs/protocol.md §2), not the version: one id, one payment.
+        const first = v1Request({ amount: 500n });
+        const issued = await post(await signedBody(first));
+        expect(issued.status).to.equal(201);
+        const { version: _v, ...base } = first;
+        const second = v2Request({ ...base });
+        expect(second.reqId).to.equal(first.reqId);
+        const err = await expectRejected(await signedBody(second), 409, "GUARANTEE_CONFLICT");
+        expect(err.details.guaranteeId).to.equal(issued.body.guaranteeId);
+        expect(await locked()).to.equal(500n);
+      });
+
+      it("rejects a V1 request with a V2 request's (user, recipient, asset, reqId) (GUARANTEE_CONFLICT)", async function () {
+        const first = v2Request({ amount: 500n });
+        const issued = await post(await signedBody(first));
+        expect(issued.status, JSON.stringify(issued.body)).to.equal(201);
+        const second = v1Request({ reqId: first.reqId, amount: 500n, timestamp: first.timestamp });
+        const err = await expectRejected(await signedBody(second), 409, "GUARANTEE_CONFLICT");
+        expect(err.details.guaranteeId).to.equal(issued.body.guaranteeId);
       });
 
       it("rejects a conflicting timestamp for the same id too", async function () {

@@ -71,7 +71,7 @@ describe("Lifecycle rules", function () {
     it("a redemption of a guarantee Core does not know still removes the amount paid", function () {
       const m = decideChainEvent(
         {
-          name: "GuaranteeRedeemed",
+          name: "GuaranteeRemunerated",
           guaranteeId: `0x${"11".repeat(32)}`,
           user,
           recipient: user,

@@ -450,7 +450,7 @@ for (const backend of BACKENDS) {
         const user = payer.address.toLowerCase() as Address;
         await apply(
           ev({
-            name: "GuaranteeRedeemed",
+            name: "GuaranteeRemunerated",
             guaranteeId: id,
             user,
             recipient: recipient.address.toLowerCase() as Address,
@@ -462,7 +462,7 @@ for (const backend of BACKENDS) {
         expect(await statusOf(id)).to.deep.equal({
           status: "REDEEMED",
           lockHeld: false,
-          causes: ["ISSUED", "GuaranteeRedeemed"],
+          causes: ["ISSUED", "GuaranteeRemunerated"],
         });
         expect(await balanceOf(db, payer.address)).to.deep.equal({ deposited: 8_500n, locked: 0n, pending: 0n });
       });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { toFunctionSelector, zeroAddress } from "viem";
+import { encodeFunctionData, getAddress, toFunctionSelector, zeroAddress } from "viem";
 
 import { loadBlsBackend } from "../../offchain/src/protocol/bls/index.ts";
 import { g1ToEip2537 } from "../../offchain/src/protocol/bls/index.ts";
@@ -80,5 +80,137 @@ describe("deployStack", function () {
     const setCh = toFunctionSelector("setClearingHouse(address)");
     expect(await manager.read.getTargetFunctionRole([stack.core4Mica, setCh])).to.equal(Roles.GOVERNANCE);
     expect(await canCall(operator.account.address, stack.core4Mica, setCh)).to.equal(false);
+  });
+
+  describe("production wiring: no account can skip the governance delay (issue 7, attack 6)", function () {
+    const DELAY = 3 * 86_400;
+
+    async function productionFixture() {
+      const connection = await network.create();
+      const { viem } = connection;
+      const [deployer, operator, governance, attacker] = await viem.getWalletClients();
+      const bls = await loadBlsBackend("auto");
+      const stack = await deployStack(viem, {
+        blsPublicKey: bls.publicKey(DEV_BLS_SECRET_KEY),
+        operator: operator!.account.address,
+        governance: governance!.account.address,
+        governanceDelay: DELAY,
+        production: true,
+      });
+      const manager = await viem.getContractAt("AccessManager", stack.contracts.AccessManager);
+      const vault = await viem.getContractAt("Core4Mica", stack.core4Mica);
+      return {
+        viem,
+        networkHelpers: connection.networkHelpers,
+        stack,
+        manager,
+        vault,
+        deployer: deployer!,
+        governance: governance!,
+        attacker: attacker!,
+      };
+    }
+
+    it("ends with ADMIN held by governance only, behind the delay, and grant delays on every role", async function () {
+      const { manager, stack, deployer, governance } = await productionFixture();
+      expect(await manager.read.hasRole([Roles.ADMIN, deployer.account.address])).to.deep.equal([false, 0]);
+      expect(await manager.read.hasRole([Roles.ADMIN, governance.account.address])).to.deep.equal([true, DELAY]);
+      expect(await manager.read.hasRole([Roles.GOVERNANCE, governance.account.address])).to.deep.equal([true, DELAY]);
+      expect(stack.access).to.deep.equal({
+        wiring: "production",
+        admin: getAddress(governance.account.address),
+        adminExecutionDelay: DELAY,
+        grantDelay: DELAY,
+        deployerRenouncedAdmin: true,
+      });
+    });
+
+    it("refuses the deployer's grant of GOVERNANCE to itself (AccessManagerUnauthorizedAccount)", async function () {
+      const { viem, manager, deployer } = await productionFixture();
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        manager.write.grantRole([Roles.GOVERNANCE, deployer.account.address, 0], { account: deployer.account }),
+        manager,
+        "AccessManagerUnauthorizedAccount",
+        [deployer.account.address, Roles.ADMIN],
+      );
+    });
+
+    it("refuses an immediate grant by ADMIN (AccessManagerNotScheduled)", async function () {
+      const { viem, manager, governance, attacker } = await productionFixture();
+      const data = encodeFunctionData({
+        abi: manager.abi,
+        functionName: "grantRole",
+        args: [Roles.GOVERNANCE, attacker.account.address, 0],
+      });
+      const id = await manager.read.hashOperation([governance.account.address, manager.address, data]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        manager.write.grantRole([Roles.GOVERNANCE, attacker.account.address, 0], { account: governance.account }),
+        manager,
+        "AccessManagerNotScheduled",
+        [id],
+      );
+    });
+
+    it("refuses an immediate setTimings by governance itself (AccessManagerNotScheduled)", async function () {
+      const { viem, manager, vault, governance } = await productionFixture();
+      const args = [14n * 86_400n, 21n * 86_400n, 22n * 86_400n, 6n * 3_600n] as const;
+      const data = encodeFunctionData({ abi: vault.abi, functionName: "setTimings", args });
+      const id = await manager.read.hashOperation([governance.account.address, vault.address, data]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        vault.write.setTimings(args, { account: governance.account }),
+        manager,
+        "AccessManagerNotScheduled",
+        [id],
+      );
+    });
+
+    it("lets governance act once the delay has passed, and not before (AccessManagerNotReady)", async function () {
+      const { viem, networkHelpers, manager, vault, stack, governance } = await productionFixture();
+      const token = stack.tokens[0]!.address;
+      const data = encodeFunctionData({ abi: vault.abi, functionName: "setAssetAllowed", args: [token, false] });
+      await manager.write.schedule([vault.address, data, 0], { account: governance.account });
+      const id = await manager.read.hashOperation([governance.account.address, vault.address, data]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        manager.write.execute([vault.address, data], { account: governance.account }),
+        manager,
+        "AccessManagerNotReady",
+        [id],
+      );
+      await networkHelpers.time.increase(DELAY);
+      await manager.write.execute([vault.address, data], { account: governance.account });
+      expect(await vault.read.isAssetAllowed([token])).to.equal(false);
+    });
+
+    it("refuses a production wiring without a distinct governance account or without a delay", async function () {
+      const { viem } = await network.create();
+      const [deployer, operator, governance] = await viem.getWalletClients();
+      const bls = await loadBlsBackend("auto");
+      const base = { blsPublicKey: bls.publicKey(DEV_BLS_SECRET_KEY), operator: operator!.account.address };
+      let error: unknown;
+      try {
+        await deployStack(viem, {
+          ...base,
+          production: true,
+          governance: deployer!.account.address,
+          governanceDelay: 1,
+        });
+      } catch (e) {
+        error = e;
+      }
+      expect(String(error)).to.contain("governance account other than the deployer");
+      error = undefined;
+      try {
+        await deployStack(viem, { ...base, production: true, governance: governance!.account.address });
+      } catch (e) {
+        error = e;
+      }
+      expect(String(error)).to.contain("governance delay above 0");
+    });
+  });
+
+  it("records a development wiring: the deployer keeps ADMIN without delay", async function () {
+    const { stack, manager, deployer } = await deployFixture();
+    expect(stack.access.wiring).to.equal("development");
+    expect(await manager.read.hasRole([Roles.ADMIN, deployer.account.address])).to.deep.equal([true, 0]);
   });
 });

@@ -3,7 +3,7 @@ import { network } from "hardhat";
 import { keccak256, toHex, zeroAddress, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
-import { loadBlsBackend } from "../../offchain/src/protocol/bls/index.ts";
+import { aggregateSignatures, g2ToEip2537, loadBlsBackend } from "../../offchain/src/protocol/bls/index.ts";
 import { buildValidationPolicy } from "../../offchain/src/protocol/buildValidationPolicy.ts";
 import { encodeEnvelope } from "../../offchain/src/protocol/encodeEnvelope.ts";
 import { guaranteeDomain } from "../../offchain/src/protocol/guaranteeDomain.ts";
@@ -21,7 +21,8 @@ const COLLATERAL = 10n ** 18n;
 /**
  * End to end on the in-process chain, with the production deploy: a payer deposits, signs a V2 request, the
  * operator certifies it with the off-chain BLS signer, the validator answers in the ERC-8004 registry, and anyone
- * redeems on-chain; the payer's collateral moves to the recipient. Then every way the redemption must fail.
+ * remunerates on-chain (`remunerate`, and `remunerateBatch` with an aggregate made by the off-chain BLS code); the
+ * payer's collateral moves to the recipient. Then every way the remuneration must fail.
  */
 async function redemptionFixture() {
   const { viem, networkHelpers } = await network.create();
@@ -88,8 +89,38 @@ async function redemptionFixture() {
     );
   }
 
-  const redeem = (claimsHex: Hex, signature = certificate.signatureEip2537, payerSig: Hex = payerSignature) =>
-    vault.write.redeem([claimsHex, signature, payerSig], { account: outsider!.account });
+  const remunerate = (claimsHex: Hex, signature = certificate.signatureEip2537, payerSig: Hex = payerSignature) =>
+    vault.write.remunerate([claimsHex, signature, payerSig], { account: outsider!.account });
+  const eip712 = { chainId, verifyingContract: vault.address };
+
+  /** A second signed, certified and answered request of the same payer to the same recipient. */
+  async function another(reqId: bigint) {
+    const next = { ...base, reqId };
+    const nextPolicy = buildValidationPolicy(next, {
+      validationRegistry: registry.address,
+      validationChainId: chainId,
+      validatorAddress: validator!.account.address,
+      validatorAgentId: agentOfRecipient,
+      minValidationScore: 80,
+      jobHash: keccak256(toHex(`job ${reqId}`)),
+      requiredValidationTag: "quality",
+    });
+    const nextRequest: GuaranteeRequestV2 = { ...next, policy: nextPolicy };
+    const nextClaims: GuaranteeV2 = { ...nextRequest, domain: claims.domain, cycleId };
+    await registry.write.validationRequest(
+      [validator!.account.address, agentOfRecipient, "ipfs://job", nextPolicy.validationRequestHash],
+      { account: recipient!.account },
+    );
+    await registry.write.validationResponse(
+      [nextPolicy.validationRequestHash, 95, "ipfs://verdict", `0x${"00".repeat(32)}`, "quality"],
+      { account: validator!.account },
+    );
+    return {
+      claims: nextClaims,
+      certificate: buildCertificate(nextClaims, operatorSigner(DEV_BLS_SECRET_KEY)),
+      payerSignature: await signGuaranteeRequest(payer, nextRequest, eip712),
+    };
+  }
 
   return {
     viem,
@@ -106,20 +137,25 @@ async function redemptionFixture() {
     payerSignature,
     operatorSigner,
     answer,
-    redeem,
+    another,
+    remunerate,
+    eip712,
     chainId,
     timestamp,
   };
 }
 
-describe("Core4Mica V2 redemption, end to end", function () {
+describe("Core4Mica V2 remuneration, end to end", function () {
   it("moves the payer's collateral to the recipient once the registry answer matches the policy", async function () {
     const f = await redemptionFixture();
     await f.answer(90, "quality");
     await f.networkHelpers.time.increaseTo(f.timestamp + 14n * DAY);
     const before = await f.publicClient.getBalance({ address: f.recipient.account.address });
-    const id = guaranteeId(f.claims);
-    await f.viem.assertions.emitWithArgs(f.redeem(f.certificate.claims), f.vault, "GuaranteeRedeemed", [
+    const id = guaranteeId(f.claims, f.eip712);
+    expect(await f.vault.read.guaranteeIdOf([f.payer.address, f.recipient.account.address, zeroAddress, 42n])).to.equal(
+      id,
+    );
+    await f.viem.assertions.emitWithArgs(f.remunerate(f.certificate.claims), f.vault, "GuaranteeRemunerated", [
       id,
       f.payer.address,
       f.recipient.account.address,
@@ -133,6 +169,27 @@ describe("Core4Mica V2 redemption, end to end", function () {
     expect(await f.vault.read.isConsumed([id])).to.equal(true);
   });
 
+  it("remunerateBatch pays several certificates under one aggregate signature made off-chain", async function () {
+    const f = await redemptionFixture();
+    await f.answer(90, "quality");
+    const second = await f.another(43n);
+    const third = await f.another(44n);
+    await f.networkHelpers.time.increaseTo(f.timestamp + 14n * DAY);
+    const items = [{ claims: f.claims, certificate: f.certificate, payerSignature: f.payerSignature }, second, third];
+    const aggregate = g2ToEip2537(aggregateSignatures(items.map((i) => i.certificate.signature)));
+    const before = await f.publicClient.getBalance({ address: f.recipient.account.address });
+    const hash = await f.vault.write.remunerateBatch(
+      [items.map((i) => i.certificate.claims), aggregate, items.map((i) => i.payerSignature)],
+      { account: f.outsider.account },
+    );
+    const receipt = await f.publicClient.waitForTransactionReceipt({ hash });
+    expect(receipt.status).to.equal("success");
+    const after = await f.publicClient.getBalance({ address: f.recipient.account.address });
+    expect(after - before).to.equal(3n * AMOUNT);
+    for (const i of items) expect(await f.vault.read.isConsumed([guaranteeId(i.claims, f.eip712)])).to.equal(true);
+    expect(await f.vault.read.collateral([f.payer.address, zeroAddress])).to.equal(COLLATERAL - 3n * AMOUNT);
+  });
+
   describe("reverts", function () {
     async function openFixture() {
       const f = await redemptionFixture();
@@ -141,14 +198,14 @@ describe("Core4Mica V2 redemption, end to end", function () {
       return f;
     }
 
-    it("when the certificate was redeemed before", async function () {
+    it("when the certificate was remunerated before", async function () {
       const f = await openFixture();
-      await f.redeem(f.certificate.claims);
+      await f.remunerate(f.certificate.claims);
       await f.viem.assertions.revertWithCustomErrorWithArgs(
-        f.redeem(f.certificate.claims),
+        f.remunerate(f.certificate.claims),
         f.vault,
         "Core4MicaGuaranteeAlreadyConsumed",
-        [guaranteeId(f.claims)],
+        [guaranteeId(f.claims, f.eip712)],
       );
     });
 
@@ -156,7 +213,7 @@ describe("Core4Mica V2 redemption, end to end", function () {
       const f = await openFixture();
       const tampered = encodeEnvelope({ ...f.claims, amount: AMOUNT * 2n });
       await f.viem.assertions.revertWithCustomErrorWithArgs(
-        f.redeem(tampered),
+        f.remunerate(tampered),
         f.vault,
         "Core4MicaInvalidCertificateSignature",
         [2n],
@@ -168,7 +225,7 @@ describe("Core4Mica V2 redemption, end to end", function () {
       const otherKey = toHex(7n, { size: 32 });
       const forged = buildCertificate(f.claims, f.operatorSigner(otherKey));
       await f.viem.assertions.revertWithCustomErrorWithArgs(
-        f.redeem(forged.claims, forged.signatureEip2537),
+        f.remunerate(forged.claims, forged.signatureEip2537),
         f.vault,
         "Core4MicaInvalidCertificateSignature",
         [2n],
@@ -180,7 +237,7 @@ describe("Core4Mica V2 redemption, end to end", function () {
       const foreign = { ...f.claims, domain: guaranteeDomain(2n, f.chainId + 1n, f.vault.address) };
       const cert = buildCertificate(foreign, f.operatorSigner(DEV_BLS_SECRET_KEY));
       await f.viem.assertions.revertWithCustomErrorWithArgs(
-        f.redeem(cert.claims, cert.signatureEip2537),
+        f.remunerate(cert.claims, cert.signatureEip2537),
         f.vault,
         "Core4MicaDomainMismatch",
         [2n, f.claims.domain, foreign.domain],
@@ -194,7 +251,7 @@ describe("Core4Mica V2 redemption, end to end", function () {
         verifyingContract: f.vault.address,
       });
       await f.viem.assertions.revertWithCustomErrorWithArgs(
-        f.redeem(f.certificate.claims, f.certificate.signatureEip2537, sig),
+        f.remunerate(f.certificate.claims, f.certificate.signatureEip2537, sig),
         f.vault,
         "Core4MicaInvalidPayerSignature",
         [f.payer.address],
@@ -204,7 +261,7 @@ describe("Core4Mica V2 redemption, end to end", function () {
     it("when the payer signature is missing", async function () {
       const f = await openFixture();
       await f.viem.assertions.revertWithCustomErrorWithArgs(
-        f.redeem(f.certificate.claims, f.certificate.signatureEip2537, "0x"),
+        f.remunerate(f.certificate.claims, f.certificate.signatureEip2537, "0x"),
         f.vault,
         "Core4MicaInvalidPayerSignature",
         [f.payer.address],
@@ -219,7 +276,7 @@ describe("Core4Mica V2 redemption, end to end", function () {
         verifyingContract: f.vault.address,
       });
       await f.viem.assertions.revertWithCustomErrorWithArgs(
-        f.redeem(f.certificate.claims, f.certificate.signatureEip2537, sig),
+        f.remunerate(f.certificate.claims, f.certificate.signatureEip2537, sig),
         f.vault,
         "Core4MicaInvalidPayerSignature",
         [f.payer.address],
@@ -230,9 +287,9 @@ describe("Core4Mica V2 redemption, end to end", function () {
       const f = await redemptionFixture();
       await f.answer(90, "quality");
       await f.viem.assertions.revertWithCustomErrorWithArgs(
-        f.redeem(f.certificate.claims),
+        f.remunerate(f.certificate.claims),
         f.vault,
-        "Core4MicaRedemptionNotOpen",
+        "Core4MicaRemunerationNotOpen",
         [f.timestamp + 14n * DAY],
       );
     });
@@ -242,10 +299,26 @@ describe("Core4Mica V2 redemption, end to end", function () {
       await f.answer(90, "quality");
       await f.networkHelpers.time.increaseTo(f.timestamp + 21n * DAY);
       await f.viem.assertions.revertWithCustomErrorWithArgs(
-        f.redeem(f.certificate.claims),
+        f.remunerate(f.certificate.claims),
         f.vault,
         "Core4MicaGuaranteeExpired",
         [f.timestamp + 21n * DAY],
+      );
+    });
+
+    it("remunerateBatch, when the aggregate leaves one certificate's signature out", async function () {
+      const f = await openFixture();
+      const second = await f.another(43n);
+      const aggregate = g2ToEip2537(aggregateSignatures([f.certificate.signature]));
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.vault.write.remunerateBatch([
+          [f.certificate.claims, second.certificate.claims],
+          aggregate,
+          [f.payerSignature, second.payerSignature],
+        ]),
+        f.vault,
+        "Core4MicaInvalidAggregateSignature",
+        [2n],
       );
     });
 
@@ -258,7 +331,7 @@ describe("Core4Mica V2 redemption, end to end", function () {
         f.stack.contracts.ValidationRegistryGuaranteeDecoder,
       );
       await f.viem.assertions.revertWithCustomErrorWithArgs(
-        f.redeem(f.certificate.claims),
+        f.remunerate(f.certificate.claims),
         decoder,
         "V2DecoderValidationScoreTooLow",
         [50, 80],

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.30;
 
 import {GuaranteeCodec} from "../../contracts/libraries/GuaranteeCodec.sol";
+import {GuaranteeIds} from "../../contracts/libraries/GuaranteeIds.sol";
 import {Guarantee, GuaranteeV2} from "../../contracts/libraries/GuaranteeTypes.sol";
 import {vm} from "../utils/Vm.sol";
 import {GuaranteeVectors} from "./GuaranteeVectors.sol";
@@ -87,14 +88,28 @@ contract GuaranteeCodecTest is GuaranteeVectors {
         string[] memory names = _caseNames();
         for (uint256 i; i < names.length; ++i) {
             Guarantee memory g = _guarantee(names[i]);
-            bytes32 expected = _bytes32(names[i], "guaranteeId");
-            vm.assertEq(GuaranteeCodec.guaranteeId(g), expected, names[i]);
+            bytes32 separator = _bytes32(names[i], "requestDomainSeparator");
             vm.assertEq(
-                GuaranteeCodec.guaranteeId(g.domain, g.user, g.recipient, g.asset, g.reqId, g.version),
-                expected,
+                separator,
+                _requestDomain(_uint(names[i], "chainId"), _address(names[i], "verifyingContract")),
                 names[i]
             );
+            bytes32 expected = _bytes32(names[i], "guaranteeId");
+            vm.assertEq(GuaranteeIds.idOf(separator, g.user, g.recipient, g.asset, g.reqId), expected, names[i]);
         }
+    }
+
+    function _requestDomain(uint256 chainId, address verifyingContract) private pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(
+                    keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+                    keccak256("4Mica"),
+                    keccak256("1"),
+                    chainId,
+                    verifyingContract
+                )
+            );
     }
 
     function test_domainSeparator_vectors() external view {
@@ -303,36 +318,52 @@ contract GuaranteeCodecTest is GuaranteeVectors {
         }
     }
 
-    function testFuzz_guaranteeId_changesWithEveryIdentityField(
+    function testFuzz_guaranteeId_changesWithEveryPayerSignedIdentityField(
         bytes32 seed,
+        bytes32 separator,
         uint8 field,
         uint256 delta
     ) external pure {
         vm.assume(delta != 0);
         Guarantee memory g = GuaranteeCodec.toGuarantee(_randomV2(seed, ""));
         Guarantee memory h = GuaranteeCodec.toGuarantee(_randomV2(seed, ""));
-        field = field % 6;
-        if (field == 0) h.domain = bytes32(uint256(h.domain) ^ delta);
+        bytes32 otherSeparator = separator;
+        field = field % 5;
+        if (field == 0) otherSeparator = bytes32(uint256(separator) ^ delta);
         else if (field == 1) h.user = address(uint160(h.user) ^ uint160(delta | 1));
         else if (field == 2) h.recipient = address(uint160(h.recipient) ^ uint160(delta | 1));
         else if (field == 3) h.asset = address(uint160(h.asset) ^ uint160(delta | 1));
-        else if (field == 4) h.reqId ^= delta;
-        else h.version ^= uint64(delta | 1);
-        vm.assertTrue(GuaranteeCodec.guaranteeId(g) != GuaranteeCodec.guaranteeId(h), "id unchanged");
+        else h.reqId ^= delta;
+        vm.assertTrue(
+            GuaranteeIds.idOf(separator, g.user, g.recipient, g.asset, g.reqId) !=
+                GuaranteeIds.idOf(otherSeparator, h.user, h.recipient, h.asset, h.reqId),
+            "id unchanged"
+        );
     }
 
-    function testFuzz_guaranteeId_ignoresCycleAmountAndTimestamp(
+    /// @dev The certificate's domain, cycle and version are not signed by the payer (nor are amount and timestamp
+    ///      part of the identity), so none of them may make a second id for one signed request (attack 3).
+    function testFuzz_guaranteeId_ignoresEverythingThePayerDoesNotSignAsIdentity(
         bytes32 seed,
+        bytes32 separator,
+        bytes32 domain,
         uint256 cycleId,
+        uint64 version,
         uint256 amount,
         uint64 timestamp
     ) external pure {
         Guarantee memory g = GuaranteeCodec.toGuarantee(_randomV2(seed, ""));
         Guarantee memory h = GuaranteeCodec.toGuarantee(_randomV2(seed, ""));
+        h.domain = domain;
         h.cycleId = cycleId;
+        h.version = version;
         h.amount = amount;
         h.timestamp = timestamp;
-        vm.assertEq(GuaranteeCodec.guaranteeId(g), GuaranteeCodec.guaranteeId(h), "id changed");
+        vm.assertEq(
+            GuaranteeIds.idOf(separator, g.user, g.recipient, g.asset, g.reqId),
+            GuaranteeIds.idOf(separator, h.user, h.recipient, h.asset, h.reqId),
+            "id changed"
+        );
     }
 
     // ------------------------------------------------------------------ helpers

@@ -28,6 +28,7 @@ import {
 } from "../../offchain/src/protocol/guaranteeEncodingErrors.ts";
 import { guaranteeDomain } from "../../offchain/src/protocol/guaranteeDomain.ts";
 import { guaranteeId } from "../../offchain/src/protocol/guaranteeId.ts";
+import { requestDomainSeparator } from "../../offchain/src/protocol/requestDomainSeparator.ts";
 import { guaranteeRequestStructHash } from "../../offchain/src/protocol/guaranteeRequestStructHash.ts";
 import { guaranteeRequestTypedData } from "../../offchain/src/protocol/guaranteeRequestTypedData.ts";
 import type {
@@ -72,6 +73,7 @@ interface JsonCase {
   signature: Hex;
   envelope: Hex;
   inner: Hex;
+  requestDomainSeparator: Hex;
   guaranteeId: Hex;
 }
 
@@ -236,8 +238,11 @@ describe("guarantee encodings", function () {
           expect(decodeEnvelope(c.envelope)).to.deep.equal(guarantee);
         });
 
-        it("guaranteeId and guaranteeDomain match", function () {
-          expect(guaranteeId(guarantee)).to.equal(c.guaranteeId);
+        it("guaranteeId, requestDomainSeparator and guaranteeDomain match", function () {
+          const eip712 = { chainId: BigInt(c.chainId), verifyingContract: c.verifyingContract };
+          expect(requestDomainSeparator(eip712)).to.equal(c.requestDomainSeparator);
+          expect(guaranteeId(guarantee, eip712)).to.equal(c.guaranteeId);
+          expect(guaranteeId(guarantee, c.requestDomainSeparator)).to.equal(c.guaranteeId);
           expect(guaranteeDomain(guarantee.version, BigInt(c.chainId), c.core)).to.equal(guarantee.domain);
         });
 
@@ -393,15 +398,24 @@ describe("guarantee encodings", function () {
   });
 
   describe("guaranteeId", function () {
-    it("ignores cycle, amount and timestamp but binds every identity field (property)", function () {
+    const eip712 = { chainId: 31337n, verifyingContract: getAddress("0x5fbdb2315678afecb367f032d93f642f64180aa3") };
+
+    it("ignores what the payer does not sign as identity (certificate domain, cycle, version, amount, timestamp) but binds user, recipient, asset, reqId and the vault's EIP-712 domain (property)", function () {
       fc.assert(
         fc.property(arbitraryGuarantee(), fc.bigInt({ min: 0n, max: maxUint64 }), (g, x) => {
-          const id = guaranteeId(g);
-          const moved: Guarantee = { ...g, cycleId: x, amount: x, timestamp: x };
-          expect(guaranteeId(moved)).to.equal(id);
-          expect(guaranteeId({ ...g, reqId: g.reqId ^ 1n })).not.to.equal(id);
-          expect(guaranteeId({ ...g, version: g.version === 1 ? 2 : 1 })).not.to.equal(id);
-          expect(guaranteeId({ ...g, domain: keccak256(g.domain) })).not.to.equal(id);
+          const id = guaranteeId(g, eip712);
+          const moved: Guarantee = { ...g, cycleId: x, amount: x, timestamp: x, domain: keccak256(g.domain) };
+          expect(guaranteeId(moved, eip712)).to.equal(id);
+          const otherVersion = { ...g, version: g.version === 1 ? 2 : 1 } as Guarantee;
+          expect(guaranteeId(otherVersion, eip712)).to.equal(id);
+          expect(guaranteeId({ ...g, reqId: g.reqId ^ 1n }, eip712)).not.to.equal(id);
+          if (g.user !== g.recipient) {
+            expect(guaranteeId({ ...g, user: g.recipient, recipient: g.user }, eip712)).not.to.equal(id);
+          }
+          if (g.asset !== g.user) expect(guaranteeId({ ...g, asset: g.user }, eip712)).not.to.equal(id);
+          expect(guaranteeId(g, { ...eip712, chainId: eip712.chainId + 1n })).not.to.equal(id);
+          expect(guaranteeId(g, { ...eip712, verifyingContract: g.recipient })).not.to.equal(id);
+          expect(guaranteeId(g, requestDomainSeparator(eip712))).to.equal(id);
         }),
         { seed: 0x4d696361, numRuns: 100 },
       );

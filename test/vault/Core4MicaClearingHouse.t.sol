@@ -45,39 +45,39 @@ contract Core4MicaClearingHouseTest is Core4MicaTestBase {
         return (cert, _bls(cert), _payerSigV1(g));
     }
 
-    function test_redeem_v1RefusedWhileTheCycleCanStillBeCommitted() external {
+    function test_remunerate_v1RefusedWhileTheCycleCanStillBeCommitted() external {
         vm.warp(COMMIT_DEADLINE);
         (bytes memory cert, BLS.G2Point memory sig, bytes memory payerSig) = _signed(_v1(ETH, 1 ether, 1, TS));
         vm.expectRevert(abi.encodeWithSelector(ICore4Mica.Core4MicaV1FallbackNotOpen.selector, uint256(0), ETH));
-        vault.redeem(cert, sig, payerSig);
+        vault.remunerate(cert, sig, payerSig);
     }
 
-    function test_redeem_v1RefusedBetweenTheMissedCommitAndFinality() external {
+    function test_remunerate_v1RefusedBetweenTheMissedCommitAndFinality() external {
         vm.warp(FINALITY_DEADLINE - 1);
         (bytes memory cert, BLS.G2Point memory sig, bytes memory payerSig) = _signed(_v1(ETH, 1 ether, 1, TS));
         vm.expectRevert(
-            abi.encodeWithSelector(ICore4Mica.Core4MicaRedemptionNotOpen.selector, uint256(FINALITY_DEADLINE))
+            abi.encodeWithSelector(ICore4Mica.Core4MicaRemunerationNotOpen.selector, uint256(FINALITY_DEADLINE))
         );
-        vault.redeem(cert, sig, payerSig);
+        vault.remunerate(cert, sig, payerSig);
     }
 
-    function test_redeem_v1PaysFromTheFinalityDeadlineOfAMissedCycle() external {
+    function test_remunerate_v1PaysFromTheFinalityDeadlineOfAMissedCycle() external {
         vm.warp(FINALITY_DEADLINE);
         (bytes memory cert, BLS.G2Point memory sig, bytes memory payerSig) = _signed(_v1(ETH, 1 ether, 1, TS));
         uint256 before = gasleft();
-        vault.redeem(cert, sig, payerSig);
-        console.log("gas used by V1 fallback redeem (real ClearingHouse)", before - gasleft());
+        vault.remunerate(cert, sig, payerSig);
+        console.log("gas used by V1 fallback remunerate (real ClearingHouse)", before - gasleft());
         vm.assertEq(RECIPIENT.balance, 1 ether + 1, "recipient");
         vm.assertEq(vault.collateral(payer, ETH), 9 ether, "collateral");
     }
 
-    function test_redeem_v1RefusesACycleThatDoesNotContainTheTimestamp() external {
+    function test_remunerate_v1RefusesACycleThatDoesNotContainTheTimestamp() external {
         vm.warp(FINALITY_DEADLINE + 1 days);
         Guarantee memory g = _v1(ETH, 1 ether, 1, TS);
         g.cycleId = 1;
         (bytes memory cert, BLS.G2Point memory sig, bytes memory payerSig) = _signed(g);
         vm.expectRevert(abi.encodeWithSelector(ICore4Mica.Core4MicaCycleMismatch.selector, uint256(1), uint256(0)));
-        vault.redeem(cert, sig, payerSig);
+        vault.remunerate(cert, sig, payerSig);
     }
 
     function test_seizeCollateral_ethIsAcceptedByTheClearingHouse() external {

@@ -76,7 +76,7 @@ contract Core4MicaInvariantTest is Core4MicaTestBase {
         }
     }
 
-    function invariant_noGuaranteeRedeemedTwice() external view {
+    function invariant_noGuaranteeRemuneratedTwice() external view {
         vm.assertTrue(handler.maxRedemptionsOfOneId() <= 1, "a guarantee id was redeemed twice");
     }
 
@@ -244,7 +244,7 @@ contract Core4MicaHandler {
         bytes memory cert = abi.encode(uint64(2), abi.encode(g));
         BLS.G2Point memory sig = BLSSigner.sign(cert, operatorSk);
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(keys[i], vault.payerRequestDigest(GuaranteeRequest.hashV2(g)));
-        try vault.redeem(cert, sig, abi.encodePacked(r, s, v)) returns (bytes32 id) {
+        try vault.remunerate(cert, sig, abi.encodePacked(r, s, v)) returns (bytes32 id) {
             uint256 count = ++redemptions[id];
             if (count > maxRedemptionsOfOneId) maxRedemptionsOfOneId = count;
             ghostRedeemed[a] += g.amount;
@@ -255,14 +255,7 @@ contract Core4MicaHandler {
         ++calls;
         (address user, , uint256 a) = _pick(actorSeed, assetSeed);
         bytes32[] memory ids = new bytes32[](1);
-        ids[0] = GuaranteeCodec.guaranteeId(
-            GuaranteeCodec.domainSeparator(2, block.chainid, address(vault)),
-            user,
-            address(0xBEEF),
-            assets[a],
-            reqId % REQ_IDS,
-            2
-        );
+        ids[0] = vault.guaranteeIdOf(user, address(0xBEEF), assets[a], reqId % REQ_IDS);
         vm.prank(clearingHouse);
         try vault.consumeGuarantees(ids) {} catch {}
     }

@@ -62,7 +62,7 @@ contract Core4MicaSettlementTest is Core4MicaTestBase {
         GuaranteeV2 memory g = _v2(ETH, 1 ether, 1, ts);
         bytes memory cert = _envelopeV2(g);
         BLS.G2Point memory sig = _bls(cert);
-        bytes32 id = vault.redeem(cert, sig, _payerSigV2(g));
+        bytes32 id = vault.remunerate(cert, sig, _payerSigV2(g));
         vm.prank(address(house));
         vm.expectRevert(abi.encodeWithSelector(ICore4Mica.Core4MicaGuaranteeAlreadyConsumed.selector, id));
         vault.consumeGuarantees(_ids(keccak256("x"), id));

@@ -192,16 +192,21 @@ abstract contract Core4MicaTestBase {
     }
 
     function _digest(bytes32 structHash, uint256 chainId, address verifyingContract) internal pure returns (bytes32) {
-        bytes32 domainSeparator = keccak256(
-            abi.encode(
-                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
-                keccak256("4Mica"),
-                keccak256("1"),
-                chainId,
-                verifyingContract
-            )
-        );
-        return keccak256(abi.encodePacked("\x19\x01", domainSeparator, structHash));
+        return keccak256(abi.encodePacked("\x19\x01", _requestDomain(chainId, verifyingContract), structHash));
+    }
+
+    /// @dev The vault's EIP-712 domain separator, computed here independently of the vault.
+    function _requestDomain(uint256 chainId, address verifyingContract) internal pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(
+                    keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+                    keccak256("4Mica"),
+                    keccak256("1"),
+                    chainId,
+                    verifyingContract
+                )
+            );
     }
 
     function _sign(uint256 pk, bytes32 digest) internal pure returns (bytes memory) {
@@ -222,12 +227,17 @@ abstract contract Core4MicaTestBase {
         house.setV1FallbackOpensAt(g.cycleId, g.asset, opensAt);
     }
 
-    function _id(Guarantee memory g) internal pure returns (bytes32) {
-        return keccak256(abi.encode(g.domain, g.user, g.recipient, g.asset, g.reqId, g.version));
+    /// @dev The guarantee id (docs/protocol.md §2) from the payer-signed fields only, computed independently.
+    function _id(Guarantee memory g) internal view returns (bytes32) {
+        return _id(g.user, g.recipient, g.asset, g.reqId);
     }
 
-    function _id(GuaranteeV2 memory g) internal pure returns (bytes32) {
-        return keccak256(abi.encode(g.domain, g.user, g.recipient, g.asset, g.reqId, g.version));
+    function _id(GuaranteeV2 memory g) internal view returns (bytes32) {
+        return _id(g.user, g.recipient, g.asset, g.reqId);
+    }
+
+    function _id(address user, address recipient, address asset, uint256 reqId) internal view returns (bytes32) {
+        return keccak256(abi.encode(_requestDomain(block.chainid, address(vault)), user, recipient, asset, reqId));
     }
 
     // ---------------------------------------------------------------- assertions and fuzz helpers

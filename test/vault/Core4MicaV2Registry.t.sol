@@ -62,15 +62,15 @@ contract Core4MicaV2RegistryTest is Core4MicaTestBase {
         registry.validationResponse(g.validationRequestHash, score, "ipfs://evidence", keccak256("evidence"), tag);
     }
 
-    function _expectRedeemRevert(GuaranteeV2 memory g, bytes memory err) internal {
+    function _expectRemunerateRevert(GuaranteeV2 memory g, bytes memory err) internal {
         bytes memory cert = _envelopeV2(g);
         BLS.G2Point memory sig = _bls(cert);
         bytes memory payerSig = _payerSigV2(g);
         vm.expectRevert(err);
-        vault.redeem(cert, sig, payerSig);
+        vault.remunerate(cert, sig, payerSig);
     }
 
-    function test_redeem_paysWhenTheRegistryResultMatches() external {
+    function test_remunerate_paysWhenTheRegistryResultMatches() external {
         GuaranteeV2 memory g = _policy(ETH, 1 ether, 1);
         _validate(g, 90, "quality");
         vm.warp(TS + GRACE);
@@ -78,26 +78,26 @@ contract Core4MicaV2RegistryTest is Core4MicaTestBase {
         BLS.G2Point memory sig = _bls(cert);
         bytes memory payerSig = _payerSigV2(g);
         vm.expectEmit(true, true, true, true, address(vault));
-        emit ICore4Mica.GuaranteeRedeemed(_id(g), payer, RECIPIENT, ETH, 1 ether, 2);
-        vault.redeem(cert, sig, payerSig);
+        emit ICore4Mica.GuaranteeRemunerated(_id(g), payer, RECIPIENT, ETH, 1 ether, 2);
+        vault.remunerate(cert, sig, payerSig);
         vm.assertEq(RECIPIENT.balance, 1 ether + 1, "recipient");
         vm.assertEq(vault.collateral(payer, ETH), 9 ether, "collateral");
     }
 
-    function test_redeem_paysErc20WhenTheRegistryResultMatches() external {
+    function test_remunerate_paysErc20WhenTheRegistryResultMatches() external {
         GuaranteeV2 memory g = _policy(address(token), 40e6, 1);
         _validate(g, 80, "quality");
         vm.warp(TS + GRACE);
         bytes memory cert = _envelopeV2(g);
-        vault.redeem(cert, _bls(cert), _payerSigV2(g));
+        vault.remunerate(cert, _bls(cert), _payerSigV2(g));
         vm.assertEq(token.balanceOf(RECIPIENT), 40e6, "recipient");
     }
 
-    function test_redeem_revertsWhileTheValidationScoreIsTooLow() external {
+    function test_remunerate_revertsWhileTheValidationScoreIsTooLow() external {
         GuaranteeV2 memory g = _policy(ETH, 1 ether, 1);
         _validate(g, 79, "quality");
         vm.warp(TS + GRACE);
-        _expectRedeemRevert(
+        _expectRemunerateRevert(
             g,
             abi.encodeWithSelector(
                 IValidationRegistryGuaranteeDecoder.V2DecoderValidationScoreTooLow.selector,
@@ -107,10 +107,10 @@ contract Core4MicaV2RegistryTest is Core4MicaTestBase {
         );
     }
 
-    function test_redeem_revertsWhenNoValidationWasRequested() external {
+    function test_remunerate_revertsWhenNoValidationWasRequested() external {
         GuaranteeV2 memory g = _policy(ETH, 1 ether, 1);
         vm.warp(TS + GRACE);
-        _expectRedeemRevert(
+        _expectRemunerateRevert(
             g,
             abi.encodeWithSelector(
                 IValidationRegistryGuaranteeDecoder.V2DecoderValidationLookupFailed.selector,
@@ -120,11 +120,11 @@ contract Core4MicaV2RegistryTest is Core4MicaTestBase {
         );
     }
 
-    function test_redeem_revertsOnTheWrongTag() external {
+    function test_remunerate_revertsOnTheWrongTag() external {
         GuaranteeV2 memory g = _policy(ETH, 1 ether, 1);
         _validate(g, 100, "speed");
         vm.warp(TS + GRACE);
-        _expectRedeemRevert(
+        _expectRemunerateRevert(
             g,
             abi.encodeWithSelector(
                 IValidationRegistryGuaranteeDecoder.V2DecoderTagMismatch.selector,
@@ -134,11 +134,11 @@ contract Core4MicaV2RegistryTest is Core4MicaTestBase {
         );
     }
 
-    function test_redeem_revertsWhenTheDecoderRefusesThePolicy() external {
+    function test_remunerate_revertsWhenTheDecoderRefusesThePolicy() external {
         GuaranteeV2 memory g = _policy(ETH, 1 ether, 1);
         g.validationSubjectHash = keccak256("not the subject");
         vm.warp(TS + GRACE);
-        _expectRedeemRevert(
+        _expectRemunerateRevert(
             g,
             abi.encodeWithSelector(
                 IValidationRegistryGuaranteeDecoder.V2DecoderSubjectHashMismatch.selector,
@@ -148,12 +148,12 @@ contract Core4MicaV2RegistryTest is Core4MicaTestBase {
         );
     }
 
-    function test_redeem_thenNettingTheSameIdReverts() external {
+    function test_remunerate_thenNettingTheSameIdReverts() external {
         GuaranteeV2 memory g = _policy(ETH, 1 ether, 1);
         _validate(g, 90, "quality");
         vm.warp(TS + GRACE);
         bytes memory cert = _envelopeV2(g);
-        bytes32 id = vault.redeem(cert, _bls(cert), _payerSigV2(g));
+        bytes32 id = vault.remunerate(cert, _bls(cert), _payerSigV2(g));
         bytes32[] memory ids = new bytes32[](1);
         ids[0] = id;
         vm.prank(address(house));

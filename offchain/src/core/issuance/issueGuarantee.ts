@@ -5,6 +5,7 @@ import { canonicalRequest, contentHash } from "./contentHash.ts";
 import { GuaranteeStatus, type GuaranteeStore, type StoredGuarantee } from "./guaranteeStore.ts";
 import { createGuaranteeRequestHasher } from "../../protocol/createGuaranteeRequestHasher.ts";
 import { guaranteeId as deriveGuaranteeId } from "../../protocol/guaranteeId.ts";
+import { requestDomainSeparator } from "../../protocol/requestDomainSeparator.ts";
 import type { Secp256k1Recovery } from "../../protocol/secp256k1/types.ts";
 import { IssuanceCode, IssuanceError } from "./issuanceErrors.ts";
 import { validateRequest, type IssuancePolicy } from "./validateRequest.ts";
@@ -47,11 +48,13 @@ export function createIssuance(deps: IssuanceDeps): IssueGuarantee {
     recovery: deps.recovery,
     isValidSignature: deps.isValidSignature,
   };
+  // The id is keyed by the vault's EIP-712 domain only (docs/protocol.md §2): computed once.
+  const separator = requestDomainSeparator({ chainId: deps.policy.chainId, verifyingContract: deps.core4Mica });
   return async (parsed, signature) => {
     const { request, domain, cycleId } = validateRequest(deps.policy, parsed, deps.now());
     await verifyPayerSignature(request, signature, payerSignature);
 
-    const id = deriveGuaranteeId({ ...request, domain });
+    const id = deriveGuaranteeId(request, separator);
     const hash = contentHash(request);
     const certificate = buildCertificate({ ...request, domain, cycleId }, deps.signer);
     const status = request.version === 1 ? GuaranteeStatus.FINALIZED_PAYABLE : GuaranteeStatus.PENDING_VALIDATION;

@@ -23,7 +23,7 @@ export type VaultEvent =
   | { name: "WithdrawalReduced"; user: Address; asset: Address; remaining: bigint }
   | { name: "CollateralWithdrawn"; user: Address; asset: Address; amount: bigint }
   | {
-      name: "GuaranteeRedeemed";
+      name: "GuaranteeRemunerated";
       guaranteeId: Hex;
       user: Address;
       recipient: Address;

@@ -64,7 +64,7 @@ export function decideChainEvent(event: ChainEvent, state: EventState): Mutation
         ...closeWithdrawal(state, "EXECUTED", ref),
       ];
 
-    case "GuaranteeRedeemed": {
+    case "GuaranteeRemunerated": {
       const out: Mutation[] = [];
       const g = state.guarantee;
       if (g !== undefined && g.status !== GuaranteeStatus.REDEEMED) {

@@ -22,7 +22,7 @@ export interface EventState {
   pendingWithdrawal: bigint;
   /** The request ref of the PENDING withdrawals row of (user, asset), if any. */
   openWithdrawalRef: string | null;
-  /** GuaranteeRedeemed: the redeemed guarantee, if Core issued it. */
+  /** GuaranteeRemunerated: the remunerated guarantee, if Core issued it. */
   guarantee: GuaranteeLockView | undefined;
   /** Cycle events: the (cycle, asset) row's status, if Core has the cycle. */
   cycleStatus: string | undefined;

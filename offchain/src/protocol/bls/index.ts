@@ -1,4 +1,5 @@
 export { BLS12_381_P, BLS12_381_R, BLS_LENGTHS, BLS_POP_DST } from "./constants.ts";
+export { aggregateSignatures } from "./aggregateSignatures.ts";
 export { createNativeBackend } from "./createNativeBackend.ts";
 export { createPureBackend } from "./createPureBackend.ts";
 export { g1BytesToWords, g1WordsToBytes, g2BytesToWords, g2WordsToBytes } from "./eip2537Bytes.ts";

@@ -10,7 +10,7 @@ export const core4MicaAbi = parseAbi([
   "event WithdrawalCanceled(address indexed user, address indexed asset, uint256 amount)",
   "event WithdrawalReduced(address indexed user, address indexed asset, uint256 remaining)",
   "event CollateralWithdrawn(address indexed user, address indexed asset, uint256 amount)",
-  "event GuaranteeRedeemed(bytes32 indexed guaranteeId, address indexed user, address indexed recipient, address asset, uint256 amount, uint64 version)",
+  "event GuaranteeRemunerated(bytes32 indexed guaranteeId, address indexed user, address indexed recipient, address asset, uint256 amount, uint64 version)",
   "event CollateralSeized(address indexed user, address indexed asset, uint256 requested, uint256 seized)",
   "function guaranteeExpiry() view returns (uint64)",
   "function collateral(address user, address asset) view returns (uint256)",

@@ -63,7 +63,7 @@ function decodeVault(log: Log): ChainEventBody | undefined {
       return { name: d.eventName, user: lower(d.args.user), asset: lower(d.args.asset), amount: d.args.amount };
     case "WithdrawalReduced":
       return { name: d.eventName, user: lower(d.args.user), asset: lower(d.args.asset), remaining: d.args.remaining };
-    case "GuaranteeRedeemed":
+    case "GuaranteeRemunerated":
       return {
         name: d.eventName,
         guaranteeId: d.args.guaranteeId.toLowerCase() as `0x${string}`,

@@ -214,7 +214,7 @@ export async function loadEventState(q: Queryable, event: ChainEvent): Promise<E
       };
     }
 
-    case "GuaranteeRedeemed": {
+    case "GuaranteeRemunerated": {
       const { rows } = await q.query<LockRow>(
         `SELECT ${LOCK_COLUMNS} FROM guarantees WHERE guarantee_id = $1 FOR UPDATE`,
         [event.guaranteeId],

@@ -50,7 +50,7 @@ export function guaranteeRoutes(app: FastifyInstance, deps: GuaranteeRoutesDeps)
   });
 
   /**
-   * Public by id. The certificate is not a bearer instrument: every redemption also checks the payer's own
+   * Public by id. The certificate is not a bearer instrument: every on-chain remuneration also checks the payer's own
    * signature (not returned here) and always pays the recipient named in it, so reading it moves nothing.
    */
   app.get("/core/guarantees/:id", async (request) => {

@@ -13,7 +13,7 @@ import {Core4MicaTestBase} from "./Core4MicaTestBase.sol";
 
 /// @dev The V1 liveness fallback: redeemable from the ClearingHouse's opening time when the (cycle, asset) missed
 ///      its commit, until the guarantee expires; the certificate's cycle must contain its timestamp.
-contract Core4MicaRedeemV1Test is Core4MicaTestBase {
+contract Core4MicaRemunerateV1Test is Core4MicaTestBase {
     uint64 internal constant TS = T0 + 1 hours; // cycle 0
     /// @dev The cycle's finality deadline with the default schedule: end + 6 h + 15 min + 2 h + 2 h.
     uint64 internal constant OPENS_AT = T0 + 1 days + 6 hours + 15 minutes + 4 hours;
@@ -25,20 +25,20 @@ contract Core4MicaRedeemV1Test is Core4MicaTestBase {
         vm.warp(OPENS_AT);
     }
 
-    function _redeem(Guarantee memory g) internal returns (bytes32) {
+    function _remunerate(Guarantee memory g) internal returns (bytes32) {
         bytes memory cert = _envelopeV1(g);
-        return vault.redeem(cert, _bls(cert), _payerSigV1(g));
+        return vault.remunerate(cert, _bls(cert), _payerSigV1(g));
     }
 
-    function _expectRedeemRevert(Guarantee memory g, bytes memory err) internal {
+    function _expectRemunerateRevert(Guarantee memory g, bytes memory err) internal {
         bytes memory cert = _envelopeV1(g);
         BLS.G2Point memory sig = _bls(cert);
         bytes memory payerSig = _payerSigV1(g);
         vm.expectRevert(err);
-        vault.redeem(cert, sig, payerSig);
+        vault.remunerate(cert, sig, payerSig);
     }
 
-    function test_redeem_v1PaysWhenTheCycleWasMissed() external {
+    function test_remunerate_v1PaysWhenTheCycleWasMissed() external {
         Guarantee memory g = _v1(ETH, 1 ether, 1, TS);
         _missCycle(g, OPENS_AT);
         bytes32 id = _id(g);
@@ -46,119 +46,128 @@ contract Core4MicaRedeemV1Test is Core4MicaTestBase {
         BLS.G2Point memory sig = _bls(cert);
         bytes memory payerSig = _payerSigV1(g);
         vm.expectEmit(true, true, true, true, address(vault));
-        emit ICore4Mica.GuaranteeRedeemed(id, payer, RECIPIENT, ETH, 1 ether, 1);
+        emit ICore4Mica.GuaranteeRemunerated(id, payer, RECIPIENT, ETH, 1 ether, 1);
         vm.prank(STRANGER);
-        bytes32 returned = vault.redeem(cert, sig, payerSig);
+        bytes32 returned = vault.remunerate(cert, sig, payerSig);
         vm.assertEq(returned, id, "id");
         vm.assertEq(RECIPIENT.balance, 1 ether, "recipient");
         vm.assertEq(vault.collateral(payer, ETH), 9 ether, "collateral");
         vm.assertTrue(vault.isConsumed(id), "consumed");
     }
 
-    function test_redeem_v1PaysErc20() external {
+    function test_remunerate_v1PaysErc20() external {
         Guarantee memory g = _v1(address(token), 100e6, 1, TS);
         _missCycle(g, OPENS_AT);
-        _redeem(g);
+        _remunerate(g);
         vm.assertEq(token.balanceOf(RECIPIENT), 100e6, "recipient");
     }
 
-    function test_redeem_v1IgnoresTheRouteBGrace() external {
+    function test_remunerate_v1IgnoresTheRouteBGrace() external {
         // The fallback opens at the cycle's finality deadline, long before timestamp + grace.
         Guarantee memory g = _v1(ETH, 1 ether, 1, TS);
         _missCycle(g, OPENS_AT);
         vm.assertTrue(block.timestamp < TS + GRACE, "before grace");
-        _redeem(g);
+        _remunerate(g);
         vm.assertEq(RECIPIENT.balance, 1 ether, "recipient");
     }
 
-    function test_redeem_v1DoesNotCallAnyDecoder() external {
+    function test_remunerate_v1DoesNotCallAnyDecoder() external {
         // Disable V2 entirely: V1 does not depend on it.
         BLS.G1Point memory none;
         vm.prank(GOVERNOR);
         vault.configureVersion(2, none, bytes32(0), address(0), false);
         Guarantee memory g = _v1(ETH, 1 ether, 1, TS);
         _missCycle(g, OPENS_AT);
-        _redeem(g);
+        _remunerate(g);
         vm.assertEq(RECIPIENT.balance, 1 ether, "recipient");
     }
 
-    function test_redeem_v1RevertsWhenTheCycleWasNotMissed() external {
+    function test_remunerate_v1RevertsWhenTheCycleWasNotMissed() external {
         Guarantee memory g = _v1(ETH, 1 ether, 1, TS);
-        _expectRedeemRevert(g, abi.encodeWithSelector(ICore4Mica.Core4MicaV1FallbackNotOpen.selector, uint256(0), ETH));
-    }
-
-    function test_redeem_v1RevertsWhenAnotherAssetMissed() external {
-        Guarantee memory g = _v1(ETH, 1 ether, 1, TS);
-        house.setV1FallbackOpensAt(0, address(token), OPENS_AT);
-        _expectRedeemRevert(g, abi.encodeWithSelector(ICore4Mica.Core4MicaV1FallbackNotOpen.selector, uint256(0), ETH));
-    }
-
-    function test_redeem_v1RevertsBeforeTheFallbackOpens() external {
-        Guarantee memory g = _v1(ETH, 1 ether, 1, TS);
-        _missCycle(g, OPENS_AT + 1);
-        _expectRedeemRevert(
+        _expectRemunerateRevert(
             g,
-            abi.encodeWithSelector(ICore4Mica.Core4MicaRedemptionNotOpen.selector, uint256(OPENS_AT + 1))
+            abi.encodeWithSelector(ICore4Mica.Core4MicaV1FallbackNotOpen.selector, uint256(0), ETH)
         );
     }
 
-    function test_redeem_v1RevertsAtExpiry() external {
+    function test_remunerate_v1RevertsWhenAnotherAssetMissed() external {
+        Guarantee memory g = _v1(ETH, 1 ether, 1, TS);
+        house.setV1FallbackOpensAt(0, address(token), OPENS_AT);
+        _expectRemunerateRevert(
+            g,
+            abi.encodeWithSelector(ICore4Mica.Core4MicaV1FallbackNotOpen.selector, uint256(0), ETH)
+        );
+    }
+
+    function test_remunerate_v1RevertsBeforeTheFallbackOpens() external {
+        Guarantee memory g = _v1(ETH, 1 ether, 1, TS);
+        _missCycle(g, OPENS_AT + 1);
+        _expectRemunerateRevert(
+            g,
+            abi.encodeWithSelector(ICore4Mica.Core4MicaRemunerationNotOpen.selector, uint256(OPENS_AT + 1))
+        );
+    }
+
+    function test_remunerate_v1RevertsAtExpiry() external {
         Guarantee memory g = _v1(ETH, 1 ether, 1, TS);
         _missCycle(g, OPENS_AT);
         vm.warp(TS + EXPIRY);
-        _expectRedeemRevert(
+        _expectRemunerateRevert(
             g,
             abi.encodeWithSelector(ICore4Mica.Core4MicaGuaranteeExpired.selector, uint256(TS + EXPIRY))
         );
     }
 
-    function test_redeem_v1RevertsWhenTheCycleDoesNotContainTheTimestamp() external {
+    function test_remunerate_v1RevertsWhenTheCycleDoesNotContainTheTimestamp() external {
         Guarantee memory g = _v1(ETH, 1 ether, 1, TS);
         g.cycleId = 1; // TS lies in cycle 0
         house.setV1FallbackOpensAt(1, ETH, OPENS_AT);
-        _expectRedeemRevert(
+        _expectRemunerateRevert(
             g,
             abi.encodeWithSelector(ICore4Mica.Core4MicaCycleMismatch.selector, uint256(1), uint256(0))
         );
     }
 
-    function test_redeem_v1RevertsWithoutAClearingHouse() external {
+    function test_remunerate_v1RevertsWithoutAClearingHouse() external {
         // A fresh vault whose ClearingHouse was never set.
         Core4Mica fresh = new Core4Mica(address(new AccessManager(address(this))), operatorKey, new address[](0));
         vault = fresh;
         _depositEth(payer, 1 ether);
         Guarantee memory g = _v1(ETH, 1 ether, 1, TS);
-        _expectRedeemRevert(g, abi.encodeWithSelector(ICore4Mica.Core4MicaClearingHouseNotSet.selector));
+        _expectRemunerateRevert(g, abi.encodeWithSelector(ICore4Mica.Core4MicaClearingHouseNotSet.selector));
     }
 
-    function test_redeem_v1RevertsWhenTheInnerVersionIsNot1() external {
+    function test_remunerate_v1RevertsWhenTheInnerVersionIsNot1() external {
         Guarantee memory g = _v1(ETH, 1 ether, 1, TS);
         g.version = 2;
         _missCycle(g, OPENS_AT);
-        _expectRedeemRevert(
+        _expectRemunerateRevert(
             g,
             abi.encodeWithSelector(GuaranteeCodec.GuaranteeCodecVersionMismatch.selector, uint64(1), uint64(2))
         );
     }
 
-    function test_redeem_v1RevertsTheSecondTime() external {
+    function test_remunerate_v1RevertsTheSecondTime() external {
         Guarantee memory g = _v1(ETH, 1 ether, 1, TS);
         _missCycle(g, OPENS_AT);
-        bytes32 id = _redeem(g);
-        _expectRedeemRevert(g, abi.encodeWithSelector(ICore4Mica.Core4MicaGuaranteeAlreadyConsumed.selector, id));
+        bytes32 id = _remunerate(g);
+        _expectRemunerateRevert(g, abi.encodeWithSelector(ICore4Mica.Core4MicaGuaranteeAlreadyConsumed.selector, id));
     }
 
-    function test_redeem_v1RevertsWhenAlreadyConsumedByNetting() external {
+    function test_remunerate_v1RevertsWhenAlreadyConsumedByNetting() external {
         Guarantee memory g = _v1(ETH, 1 ether, 1, TS);
         _missCycle(g, OPENS_AT);
         bytes32[] memory ids = new bytes32[](1);
         ids[0] = _id(g);
         vm.prank(address(house));
         vault.consumeGuarantees(ids);
-        _expectRedeemRevert(g, abi.encodeWithSelector(ICore4Mica.Core4MicaGuaranteeAlreadyConsumed.selector, ids[0]));
+        _expectRemunerateRevert(
+            g,
+            abi.encodeWithSelector(ICore4Mica.Core4MicaGuaranteeAlreadyConsumed.selector, ids[0])
+        );
     }
 
-    function test_redeem_v1RevertsWithAnotherChainsPayerSignature() external {
+    function test_remunerate_v1RevertsWithAnotherChainsPayerSignature() external {
         Guarantee memory g = _v1(ETH, 1 ether, 1, TS);
         _missCycle(g, OPENS_AT);
         bytes memory cert = _envelopeV1(g);
@@ -168,10 +177,10 @@ contract Core4MicaRedeemV1Test is Core4MicaTestBase {
             _digest(keccak256(abi.encode(g)), block.chainid, address(vault)) // not even the right struct hash
         );
         vm.expectRevert(abi.encodeWithSelector(ICore4Mica.Core4MicaInvalidPayerSignature.selector, payer));
-        vault.redeem(cert, sig, foreign);
+        vault.remunerate(cert, sig, foreign);
     }
 
-    function testFuzz_redeem_v1OnlyInsideTheFallbackWindow(uint256 opensAt, uint256 at) external {
+    function testFuzz_remunerate_v1OnlyInsideTheFallbackWindow(uint256 opensAt, uint256 at) external {
         opensAt = _bound(opensAt, TS + 1, TS + 2 * uint256(EXPIRY));
         at = _bound(at, TS, TS + 3 * uint256(EXPIRY));
         Guarantee memory g = _v1(ETH, 1 ether, 1, TS);
@@ -179,14 +188,17 @@ contract Core4MicaRedeemV1Test is Core4MicaTestBase {
         vm.warp(at);
         bool inside = at >= opensAt && at < TS + EXPIRY;
         if (at < opensAt) {
-            _expectRedeemRevert(g, abi.encodeWithSelector(ICore4Mica.Core4MicaRedemptionNotOpen.selector, opensAt));
+            _expectRemunerateRevert(
+                g,
+                abi.encodeWithSelector(ICore4Mica.Core4MicaRemunerationNotOpen.selector, opensAt)
+            );
         } else if (!inside) {
-            _expectRedeemRevert(
+            _expectRemunerateRevert(
                 g,
                 abi.encodeWithSelector(ICore4Mica.Core4MicaGuaranteeExpired.selector, uint256(TS + EXPIRY))
             );
         } else {
-            _redeem(g);
+            _remunerate(g);
         }
         vm.assertEq(RECIPIENT.balance, inside ? 1 ether : 0, "paid only inside");
     }

@@ -18,7 +18,7 @@ import {Core4MicaTestBase} from "./Core4MicaTestBase.sol";
 
 /// @dev Direct redemption through a decoder version (V2 route B): verification chain, window, consumption,
 ///      collateral, synchronization rule, pause and reentrancy. The V1 fallback has its own file.
-contract Core4MicaRedeemTest is Core4MicaTestBase {
+contract Core4MicaRemunerateTest is Core4MicaTestBase {
     uint64 internal constant TS = T0 + 1 hours;
 
     function setUp() public override {
@@ -28,31 +28,31 @@ contract Core4MicaRedeemTest is Core4MicaTestBase {
         vm.warp(TS + GRACE);
     }
 
-    function _redeem(GuaranteeV2 memory g) internal returns (bytes32) {
+    function _remunerate(GuaranteeV2 memory g) internal returns (bytes32) {
         bytes memory cert = _envelopeV2(g);
-        return vault.redeem(cert, _bls(cert), _payerSigV2(g));
+        return vault.remunerate(cert, _bls(cert), _payerSigV2(g));
     }
 
-    function _expectRedeemRevert(GuaranteeV2 memory g, bytes memory err) internal {
+    function _expectRemunerateRevert(GuaranteeV2 memory g, bytes memory err) internal {
         bytes memory cert = _envelopeV2(g);
         BLS.G2Point memory sig = _bls(cert);
         bytes memory payerSig = _payerSigV2(g);
         vm.expectRevert(err);
-        vault.redeem(cert, sig, payerSig);
+        vault.remunerate(cert, sig, payerSig);
     }
 
     // ---------------------------------------------------------------- success
 
-    function test_redeem_paysEthToTheRecipient() external {
+    function test_remunerate_paysEthToTheRecipient() external {
         GuaranteeV2 memory g = _v2(ETH, 1 ether, 1, TS);
         bytes32 id = _id(g);
         bytes memory cert = _envelopeV2(g);
         BLS.G2Point memory sig = _bls(cert);
         bytes memory payerSig = _payerSigV2(g);
         vm.expectEmit(true, true, true, true, address(vault));
-        emit ICore4Mica.GuaranteeRedeemed(id, payer, RECIPIENT, ETH, 1 ether, 2);
+        emit ICore4Mica.GuaranteeRemunerated(id, payer, RECIPIENT, ETH, 1 ether, 2);
         vm.prank(STRANGER); // anyone may call; funds go to the recipient
-        bytes32 returned = vault.redeem(cert, sig, payerSig);
+        bytes32 returned = vault.remunerate(cert, sig, payerSig);
         vm.assertEq(returned, id, "id");
         vm.assertEq(RECIPIENT.balance, 1 ether, "recipient");
         vm.assertEq(STRANGER.balance, 0, "caller");
@@ -61,20 +61,23 @@ contract Core4MicaRedeemTest is Core4MicaTestBase {
         vm.assertTrue(vault.isConsumed(id), "consumed");
     }
 
-    function test_redeem_paysErc20ToTheRecipient() external {
+    function test_remunerate_paysErc20ToTheRecipient() external {
         GuaranteeV2 memory g = _v2(address(token), 250e6, 1, TS);
-        _redeem(g);
+        _remunerate(g);
         vm.assertEq(token.balanceOf(RECIPIENT), 250e6, "recipient");
         vm.assertEq(vault.collateral(payer, address(token)), 750e6, "collateral");
     }
 
-    function test_redeem_idMatchesTheProtocolFormula() external view {
+    function test_remunerate_idMatchesTheProtocolFormula() external view {
         GuaranteeV2 memory g = _v2(ETH, 1 ether, 42, TS);
-        bytes32 expected = keccak256(abi.encode(g.domain, g.user, g.recipient, g.asset, g.reqId, g.version));
-        vm.assertEq(vault.guaranteeIdOf(GuaranteeCodec.toGuarantee(g)), expected, "id");
+        bytes32 separator = _requestDomain(block.chainid, address(vault));
+        bytes32 expected = keccak256(abi.encode(separator, g.user, g.recipient, g.asset, g.reqId));
+        vm.assertEq(vault.requestDomainSeparator(), separator, "separator");
+        vm.assertEq(vault.guaranteeIdOf(g.user, g.recipient, g.asset, g.reqId), expected, "id");
+        vm.assertEq(_id(g), expected, "helper");
     }
 
-    function test_redeem_acceptsAnErc1271Payer() external {
+    function test_remunerate_acceptsAnErc1271Payer() external {
         MockERC1271Wallet wallet = new MockERC1271Wallet(other);
         vm.deal(STRANGER, 1 ether);
         vm.prank(STRANGER);
@@ -83,12 +86,12 @@ contract Core4MicaRedeemTest is Core4MicaTestBase {
         g.user = address(wallet);
         bytes memory cert = _envelopeV2(g);
         bytes memory ownerSig = _sign(OTHER_PK, _digest(GuaranteeRequest.hashV2(g)));
-        vault.redeem(cert, _bls(cert), ownerSig);
+        vault.remunerate(cert, _bls(cert), ownerSig);
         vm.assertEq(RECIPIENT.balance, 1 ether, "recipient");
         vm.assertEq(vault.collateral(address(wallet), ETH), 0, "wallet collateral");
     }
 
-    function test_redeem_revertsWhenTheErc1271WalletRejects() external {
+    function test_remunerate_revertsWhenTheErc1271WalletRejects() external {
         MockERC1271Wallet wallet = new MockERC1271Wallet(other);
         GuaranteeV2 memory g = _v2(ETH, 1 ether, 1, TS);
         g.user = address(wallet);
@@ -96,95 +99,95 @@ contract Core4MicaRedeemTest is Core4MicaTestBase {
         bytes memory notOwnerSig = _sign(PAYER_PK, _digest(GuaranteeRequest.hashV2(g)));
         BLS.G2Point memory sig = _bls(cert);
         vm.expectRevert(abi.encodeWithSelector(ICore4Mica.Core4MicaInvalidPayerSignature.selector, address(wallet)));
-        vault.redeem(cert, sig, notOwnerSig);
+        vault.remunerate(cert, sig, notOwnerSig);
     }
 
     // ---------------------------------------------------------------- certificate checks
 
-    function test_redeem_revertsWithTheWrongBlsKey() external {
+    function test_remunerate_revertsWithTheWrongBlsKey() external {
         GuaranteeV2 memory g = _v2(ETH, 1 ether, 1, TS);
         bytes memory cert = _envelopeV2(g);
         BLS.G2Point memory sig = BLSSigner.sign(cert, OTHER_OPERATOR_SK);
         bytes memory payerSig = _payerSigV2(g);
         vm.expectRevert(abi.encodeWithSelector(ICore4Mica.Core4MicaInvalidCertificateSignature.selector, uint64(2)));
-        vault.redeem(cert, sig, payerSig);
+        vault.remunerate(cert, sig, payerSig);
     }
 
-    function test_redeem_revertsOnATamperedCertificate() external {
+    function test_remunerate_revertsOnATamperedCertificate() external {
         GuaranteeV2 memory g = _v2(ETH, 1 ether, 1, TS);
         BLS.G2Point memory sig = _bls(_envelopeV2(g));
         g.amount = 5 ether; // the payer would even sign the new amount; the operator did not
         bytes memory cert = _envelopeV2(g);
         bytes memory payerSig = _payerSigV2(g);
         vm.expectRevert(abi.encodeWithSelector(ICore4Mica.Core4MicaInvalidCertificateSignature.selector, uint64(2)));
-        vault.redeem(cert, sig, payerSig);
+        vault.remunerate(cert, sig, payerSig);
     }
 
-    function test_redeem_revertsOnTheSignatureOfAnotherCertificate() external {
+    function test_remunerate_revertsOnTheSignatureOfAnotherCertificate() external {
         GuaranteeV2 memory g = _v2(ETH, 1 ether, 1, TS);
         BLS.G2Point memory sigOfOther = _bls(_envelopeV2(_v2(ETH, 1 ether, 2, TS)));
         bytes memory cert = _envelopeV2(g);
         bytes memory payerSig = _payerSigV2(g);
         vm.expectRevert(abi.encodeWithSelector(ICore4Mica.Core4MicaInvalidCertificateSignature.selector, uint64(2)));
-        vault.redeem(cert, sigOfOther, payerSig);
+        vault.remunerate(cert, sigOfOther, payerSig);
     }
 
-    function test_redeem_revertsOnTheInfinitySignature() external {
+    function test_remunerate_revertsOnTheInfinitySignature() external {
         GuaranteeV2 memory g = _v2(ETH, 1 ether, 1, TS);
         bytes memory cert = _envelopeV2(g);
         BLS.G2Point memory infinity;
         bytes memory payerSig = _payerSigV2(g);
         vm.expectRevert(abi.encodeWithSelector(ICore4Mica.Core4MicaInvalidCertificateSignature.selector, uint64(2)));
-        vault.redeem(cert, infinity, payerSig);
+        vault.remunerate(cert, infinity, payerSig);
     }
 
-    function test_redeem_revertsOnTheWrongDomain() external {
+    function test_remunerate_revertsOnTheWrongDomain() external {
         GuaranteeV2 memory g = _v2(ETH, 1 ether, 1, TS);
         g.domain = _v1Domain(); // a V1 domain inside a V2 certificate
-        _expectRedeemRevert(
+        _expectRemunerateRevert(
             g,
             abi.encodeWithSelector(ICore4Mica.Core4MicaDomainMismatch.selector, uint64(2), _v2Domain(), _v1Domain())
         );
     }
 
-    function test_redeem_revertsOnAnotherChainsDomain() external {
+    function test_remunerate_revertsOnAnotherChainsDomain() external {
         GuaranteeV2 memory g = _v2(ETH, 1 ether, 1, TS);
         bytes32 foreign = GuaranteeCodec.domainSeparator(2, block.chainid + 1, address(vault));
         g.domain = foreign;
-        _expectRedeemRevert(
+        _expectRemunerateRevert(
             g,
             abi.encodeWithSelector(ICore4Mica.Core4MicaDomainMismatch.selector, uint64(2), _v2Domain(), foreign)
         );
     }
 
-    function test_redeem_revertsOnAnotherVaultsDomain() external {
+    function test_remunerate_revertsOnAnotherVaultsDomain() external {
         GuaranteeV2 memory g = _v2(ETH, 1 ether, 1, TS);
         bytes32 foreign = GuaranteeCodec.domainSeparator(2, block.chainid, STRANGER);
         g.domain = foreign;
-        _expectRedeemRevert(
+        _expectRemunerateRevert(
             g,
             abi.encodeWithSelector(ICore4Mica.Core4MicaDomainMismatch.selector, uint64(2), _v2Domain(), foreign)
         );
     }
 
-    function test_redeem_revertsWhenTheVersionIsDisabled() external {
+    function test_remunerate_revertsWhenTheVersionIsDisabled() external {
         BLS.G1Point memory none;
         vm.prank(GOVERNOR);
         vault.configureVersion(2, none, bytes32(0), address(0), false);
-        _expectRedeemRevert(
+        _expectRemunerateRevert(
             _v2(ETH, 1 ether, 1, TS),
             abi.encodeWithSelector(ICore4Mica.Core4MicaVersionDisabled.selector, uint64(2))
         );
     }
 
-    function test_redeem_revertsForAnUnconfiguredVersion() external {
+    function test_remunerate_revertsForAnUnconfiguredVersion() external {
         bytes memory cert = abi.encode(uint64(7), abi.encode(_v2(ETH, 1 ether, 1, TS)));
         BLS.G2Point memory sig = _bls(cert);
         vm.expectRevert(abi.encodeWithSelector(ICore4Mica.Core4MicaVersionDisabled.selector, uint64(7)));
-        vault.redeem(cert, sig, "");
+        vault.remunerate(cert, sig, "");
     }
 
-    function test_redeem_revertsWhenTheDecoderReturnsAnotherVersion() external {
+    function test_remunerate_revertsWhenTheDecoderReturnsAnotherVersion() external {
         MockGuaranteeDecoder v3 = new MockGuaranteeDecoder();
         vm.prank(GOVERNOR);
         vault.configureVersion(3, operatorKey, keccak256("v3"), address(v3), true);
@@ -193,14 +196,14 @@ contract Core4MicaRedeemTest is Core4MicaTestBase {
         BLS.G2Point memory sig = _bls(cert);
         bytes memory payerSig = _payerSigV2(g);
         vm.expectRevert(abi.encodeWithSelector(ICore4Mica.Core4MicaVersionMismatch.selector, uint64(3), uint64(2)));
-        vault.redeem(cert, sig, payerSig);
+        vault.remunerate(cert, sig, payerSig);
     }
 
-    function test_redeem_revertsAfterTheKeyWasRotated() external {
+    function test_remunerate_revertsAfterTheKeyWasRotated() external {
         BLS.G1Point memory rotated = BLSSigner.publicKey(OTHER_OPERATOR_SK);
         vm.prank(GOVERNOR);
         vault.configureVersion(2, rotated, _v2Domain(), address(decoder), true);
-        _expectRedeemRevert(
+        _expectRemunerateRevert(
             _v2(ETH, 1 ether, 1, TS),
             abi.encodeWithSelector(ICore4Mica.Core4MicaInvalidCertificateSignature.selector, uint64(2))
         );
@@ -208,70 +211,70 @@ contract Core4MicaRedeemTest is Core4MicaTestBase {
 
     // ---------------------------------------------------------------- payer signature
 
-    function test_redeem_revertsWithoutAPayerSignature() external {
+    function test_remunerate_revertsWithoutAPayerSignature() external {
         GuaranteeV2 memory g = _v2(ETH, 1 ether, 1, TS);
         bytes memory cert = _envelopeV2(g);
         BLS.G2Point memory sig = _bls(cert);
         vm.expectRevert(abi.encodeWithSelector(ICore4Mica.Core4MicaInvalidPayerSignature.selector, payer));
-        vault.redeem(cert, sig, "");
+        vault.remunerate(cert, sig, "");
     }
 
-    function test_redeem_revertsWithAForgedPayerSignature() external {
+    function test_remunerate_revertsWithAForgedPayerSignature() external {
         GuaranteeV2 memory g = _v2(ETH, 1 ether, 1, TS);
         bytes memory cert = _envelopeV2(g);
         BLS.G2Point memory sig = _bls(cert);
         bytes memory forged = _sign(OTHER_PK, _digest(GuaranteeRequest.hashV2(g)));
         vm.expectRevert(abi.encodeWithSelector(ICore4Mica.Core4MicaInvalidPayerSignature.selector, payer));
-        vault.redeem(cert, sig, forged);
+        vault.remunerate(cert, sig, forged);
     }
 
-    function test_redeem_revertsWhenThePayerSignedOtherTerms() external {
+    function test_remunerate_revertsWhenThePayerSignedOtherTerms() external {
         GuaranteeV2 memory g = _v2(ETH, 1 ether, 1, TS);
         GuaranteeV2 memory signed = _v2(ETH, 0.1 ether, 1, TS);
         bytes memory cert = _envelopeV2(g);
         BLS.G2Point memory sig = _bls(cert);
         bytes memory payerSig = _payerSigV2(signed);
         vm.expectRevert(abi.encodeWithSelector(ICore4Mica.Core4MicaInvalidPayerSignature.selector, payer));
-        vault.redeem(cert, sig, payerSig);
+        vault.remunerate(cert, sig, payerSig);
     }
 
-    function test_redeem_revertsWithAPayerSignatureForAnotherChain() external {
+    function test_remunerate_revertsWithAPayerSignatureForAnotherChain() external {
         GuaranteeV2 memory g = _v2(ETH, 1 ether, 1, TS);
         bytes memory cert = _envelopeV2(g);
         BLS.G2Point memory sig = _bls(cert);
         bytes memory payerSig = _sign(PAYER_PK, _digest(GuaranteeRequest.hashV2(g), block.chainid + 1, address(vault)));
         vm.expectRevert(abi.encodeWithSelector(ICore4Mica.Core4MicaInvalidPayerSignature.selector, payer));
-        vault.redeem(cert, sig, payerSig);
+        vault.remunerate(cert, sig, payerSig);
     }
 
-    function test_redeem_revertsWithAPayerSignatureForAnotherVault() external {
+    function test_remunerate_revertsWithAPayerSignatureForAnotherVault() external {
         GuaranteeV2 memory g = _v2(ETH, 1 ether, 1, TS);
         bytes memory cert = _envelopeV2(g);
         BLS.G2Point memory sig = _bls(cert);
         bytes memory payerSig = _sign(PAYER_PK, _digest(GuaranteeRequest.hashV2(g), block.chainid, STRANGER));
         vm.expectRevert(abi.encodeWithSelector(ICore4Mica.Core4MicaInvalidPayerSignature.selector, payer));
-        vault.redeem(cert, sig, payerSig);
+        vault.remunerate(cert, sig, payerSig);
     }
 
-    function test_redeem_revertsWithAV1PayerSignatureOnAV2Certificate() external {
+    function test_remunerate_revertsWithAV1PayerSignatureOnAV2Certificate() external {
         GuaranteeV2 memory g = _v2(ETH, 1 ether, 1, TS);
         bytes memory cert = _envelopeV2(g);
         BLS.G2Point memory sig = _bls(cert);
         bytes memory v1Sig = _sign(PAYER_PK, _digest(GuaranteeRequest.hashV1(GuaranteeCodec.toGuarantee(g))));
         vm.expectRevert(abi.encodeWithSelector(ICore4Mica.Core4MicaInvalidPayerSignature.selector, payer));
-        vault.redeem(cert, sig, v1Sig);
+        vault.remunerate(cert, sig, v1Sig);
     }
 
     // ---------------------------------------------------------------- guarantee sanity
 
-    function test_redeem_revertsOnAZeroRecipient() external {
+    function test_remunerate_revertsOnAZeroRecipient() external {
         GuaranteeV2 memory g = _v2(ETH, 1 ether, 1, TS);
         g.recipient = address(0);
-        _expectRedeemRevert(g, abi.encodeWithSelector(ICore4Mica.Core4MicaInvalidRecipient.selector, address(0)));
+        _expectRemunerateRevert(g, abi.encodeWithSelector(ICore4Mica.Core4MicaInvalidRecipient.selector, address(0)));
     }
 
-    function test_redeem_revertsOnAZeroAmount() external {
-        _expectRedeemRevert(
+    function test_remunerate_revertsOnAZeroAmount() external {
+        _expectRemunerateRevert(
             _v2(ETH, 0, 1, TS),
             abi.encodeWithSelector(ICore4MicaCollateral.Core4MicaZeroAmount.selector)
         );
@@ -279,61 +282,61 @@ contract Core4MicaRedeemTest is Core4MicaTestBase {
 
     // ---------------------------------------------------------------- window and decoder
 
-    function test_redeem_revertsOneSecondBeforeTheGrace() external {
+    function test_remunerate_revertsOneSecondBeforeTheGrace() external {
         vm.warp(TS + GRACE - 1);
-        _expectRedeemRevert(
+        _expectRemunerateRevert(
             _v2(ETH, 1 ether, 1, TS),
-            abi.encodeWithSelector(ICore4Mica.Core4MicaRedemptionNotOpen.selector, uint256(TS + GRACE))
+            abi.encodeWithSelector(ICore4Mica.Core4MicaRemunerationNotOpen.selector, uint256(TS + GRACE))
         );
     }
 
-    function test_redeem_succeedsOneSecondBeforeExpiry() external {
+    function test_remunerate_succeedsOneSecondBeforeExpiry() external {
         vm.warp(TS + EXPIRY - 1);
-        _redeem(_v2(ETH, 1 ether, 1, TS));
+        _remunerate(_v2(ETH, 1 ether, 1, TS));
         vm.assertEq(RECIPIENT.balance, 1 ether, "recipient");
     }
 
-    function test_redeem_revertsAtExpiry() external {
+    function test_remunerate_revertsAtExpiry() external {
         vm.warp(TS + EXPIRY);
-        _expectRedeemRevert(
+        _expectRemunerateRevert(
             _v2(ETH, 1 ether, 1, TS),
             abi.encodeWithSelector(ICore4Mica.Core4MicaGuaranteeExpired.selector, uint256(TS + EXPIRY))
         );
     }
 
-    function test_redeem_revertsWhenTheDecoderSaysNotRedeemable() external {
+    function test_remunerate_revertsWhenTheDecoderSaysNotRedeemable() external {
         decoder.setRedeemable(false);
-        _expectRedeemRevert(
+        _expectRemunerateRevert(
             _v2(ETH, 1 ether, 1, TS),
             abi.encodeWithSelector(MockGuaranteeDecoder.MockGuaranteeDecoderNotRedeemable.selector)
         );
     }
 
-    function test_redeem_followsTheTimingsInForce() external {
+    function test_remunerate_followsTheTimingsInForce() external {
         vm.prank(GOVERNOR);
         vault.setTimings(GRACE + 1 days, EXPIRY + 1 days, WITHDRAWAL_DELAY + 1 days, SYNC_DELAY);
-        _expectRedeemRevert(
+        _expectRemunerateRevert(
             _v2(ETH, 1 ether, 1, TS),
-            abi.encodeWithSelector(ICore4Mica.Core4MicaRedemptionNotOpen.selector, uint256(TS + GRACE + 1 days))
+            abi.encodeWithSelector(ICore4Mica.Core4MicaRemunerationNotOpen.selector, uint256(TS + GRACE + 1 days))
         );
     }
 
-    function testFuzz_redeem_onlyInsideTheRouteBWindow(uint256 at) external {
+    function testFuzz_remunerate_onlyInsideTheRouteBWindow(uint256 at) external {
         at = _bound(at, TS, TS + 2 * uint256(EXPIRY));
         vm.warp(at);
         GuaranteeV2 memory g = _v2(ETH, 1 ether, 1, TS);
         if (at < TS + GRACE) {
-            _expectRedeemRevert(
+            _expectRemunerateRevert(
                 g,
-                abi.encodeWithSelector(ICore4Mica.Core4MicaRedemptionNotOpen.selector, uint256(TS + GRACE))
+                abi.encodeWithSelector(ICore4Mica.Core4MicaRemunerationNotOpen.selector, uint256(TS + GRACE))
             );
         } else if (at >= TS + EXPIRY) {
-            _expectRedeemRevert(
+            _expectRemunerateRevert(
                 g,
                 abi.encodeWithSelector(ICore4Mica.Core4MicaGuaranteeExpired.selector, uint256(TS + EXPIRY))
             );
         } else {
-            _redeem(g);
+            _remunerate(g);
         }
         bool inside = at >= TS + GRACE && at < TS + EXPIRY;
         vm.assertEq(RECIPIENT.balance, inside ? 1 ether : 0, "paid only inside");
@@ -342,32 +345,35 @@ contract Core4MicaRedeemTest is Core4MicaTestBase {
 
     // ---------------------------------------------------------------- consumption and collateral
 
-    function test_redeem_revertsTheSecondTime() external {
+    function test_remunerate_revertsTheSecondTime() external {
         GuaranteeV2 memory g = _v2(ETH, 1 ether, 1, TS);
-        bytes32 id = _redeem(g);
-        _expectRedeemRevert(g, abi.encodeWithSelector(ICore4Mica.Core4MicaGuaranteeAlreadyConsumed.selector, id));
+        bytes32 id = _remunerate(g);
+        _expectRemunerateRevert(g, abi.encodeWithSelector(ICore4Mica.Core4MicaGuaranteeAlreadyConsumed.selector, id));
         vm.assertEq(RECIPIENT.balance, 1 ether, "paid once");
     }
 
-    function test_redeem_revertsForTheSameIdWithOtherAmountOrCycle() external {
+    function test_remunerate_revertsForTheSameIdWithOtherAmountOrCycle() external {
         GuaranteeV2 memory g = _v2(ETH, 1 ether, 1, TS);
-        bytes32 id = _redeem(g);
+        bytes32 id = _remunerate(g);
         g.amount = 2 ether;
         g.cycleId = 5;
-        _expectRedeemRevert(g, abi.encodeWithSelector(ICore4Mica.Core4MicaGuaranteeAlreadyConsumed.selector, id));
+        _expectRemunerateRevert(g, abi.encodeWithSelector(ICore4Mica.Core4MicaGuaranteeAlreadyConsumed.selector, id));
     }
 
-    function test_redeem_revertsWhenAlreadyNetted() external {
+    function test_remunerate_revertsWhenAlreadyNetted() external {
         GuaranteeV2 memory g = _v2(ETH, 1 ether, 1, TS);
         bytes32[] memory ids = new bytes32[](1);
         ids[0] = _id(g);
         vm.prank(address(house));
         vault.consumeGuarantees(ids);
-        _expectRedeemRevert(g, abi.encodeWithSelector(ICore4Mica.Core4MicaGuaranteeAlreadyConsumed.selector, ids[0]));
+        _expectRemunerateRevert(
+            g,
+            abi.encodeWithSelector(ICore4Mica.Core4MicaGuaranteeAlreadyConsumed.selector, ids[0])
+        );
     }
 
-    function test_redeem_revertsWhenCollateralIsShort() external {
-        _expectRedeemRevert(
+    function test_remunerate_revertsWhenCollateralIsShort() external {
+        _expectRemunerateRevert(
             _v2(ETH, 10 ether + 1, 1, TS),
             abi.encodeWithSelector(
                 ICore4MicaCollateral.Core4MicaInsufficientCollateral.selector,
@@ -379,12 +385,12 @@ contract Core4MicaRedeemTest is Core4MicaTestBase {
         );
     }
 
-    function test_redeem_revertsWhenTheRecipientRefusesEth() external {
+    function test_remunerate_revertsWhenTheRecipientRefusesEth() external {
         ReentrantRecipient refusing = new ReentrantRecipient();
         refusing.setRefuse(true);
         GuaranteeV2 memory g = _v2(ETH, 1 ether, 1, TS);
         g.recipient = address(refusing);
-        _expectRedeemRevert(
+        _expectRemunerateRevert(
             g,
             abi.encodeWithSelector(ICore4MicaCollateral.Core4MicaEthTransferFailed.selector, address(refusing), 1 ether)
         );
@@ -394,7 +400,7 @@ contract Core4MicaRedeemTest is Core4MicaTestBase {
 
     // ---------------------------------------------------------------- synchronization rule
 
-    function test_redeem_reducesAWithdrawalRequestedBeforeCoreCouldSeeIt() external {
+    function test_remunerate_reducesAWithdrawalRequestedBeforeCoreCouldSeeIt() external {
         uint64 requestedAt = TS - 1 hours; // TS < requestedAt + 6 h
         vm.warp(requestedAt);
         vm.prank(payer);
@@ -402,31 +408,31 @@ contract Core4MicaRedeemTest is Core4MicaTestBase {
         vm.warp(TS + GRACE);
         vm.expectEmit(true, true, true, true, address(vault));
         emit ICore4MicaCollateral.WithdrawalReduced(payer, ETH, 3 ether);
-        _redeem(_v2(ETH, 1 ether, 1, TS));
+        _remunerate(_v2(ETH, 1 ether, 1, TS));
         _assertWithdrawal(payer, ETH, 3 ether, requestedAt);
     }
 
-    function test_redeem_removesAWithdrawalReducedToZero() external {
+    function test_remunerate_removesAWithdrawalReducedToZero() external {
         vm.warp(TS);
         vm.prank(payer);
         vault.requestWithdrawal(ETH, 1 ether);
         vm.warp(TS + GRACE);
-        _redeem(_v2(ETH, 2 ether, 1, TS));
+        _remunerate(_v2(ETH, 2 ether, 1, TS));
         _assertWithdrawal(payer, ETH, 0, 0);
         vm.assertEq(vault.collateral(payer, ETH), 8 ether, "collateral");
     }
 
-    function test_redeem_leavesAWithdrawalCoreHadSeen() external {
+    function test_remunerate_leavesAWithdrawalCoreHadSeen() external {
         uint64 requestedAt = TS - SYNC_DELAY; // TS == requestedAt + syncDelay: Core had seen it
         vm.warp(requestedAt);
         vm.prank(payer);
         vault.requestWithdrawal(ETH, 4 ether);
         vm.warp(TS + GRACE);
-        _redeem(_v2(ETH, 1 ether, 1, TS));
+        _remunerate(_v2(ETH, 1 ether, 1, TS));
         _assertWithdrawal(payer, ETH, 4 ether, requestedAt);
     }
 
-    function test_redeem_capsAWithdrawalAtWhatRemains() external {
+    function test_remunerate_capsAWithdrawalAtWhatRemains() external {
         uint64 requestedAt = TS - SYNC_DELAY;
         vm.warp(requestedAt);
         vm.prank(payer);
@@ -434,11 +440,11 @@ contract Core4MicaRedeemTest is Core4MicaTestBase {
         vm.warp(TS + GRACE);
         vm.expectEmit(true, true, true, true, address(vault));
         emit ICore4MicaCollateral.WithdrawalReduced(payer, ETH, 7 ether);
-        _redeem(_v2(ETH, 3 ether, 1, TS));
+        _remunerate(_v2(ETH, 3 ether, 1, TS));
         _assertWithdrawal(payer, ETH, 7 ether, requestedAt);
     }
 
-    function testFuzz_redeem_synchronizationRule(uint256 request, uint256 amount, uint256 lag) external {
+    function testFuzz_remunerate_synchronizationRule(uint256 request, uint256 amount, uint256 lag) external {
         request = _bound(request, 1, 10 ether);
         amount = _bound(amount, 1, 10 ether);
         lag = _bound(lag, 0, 2 * uint256(SYNC_DELAY)); // TS = requestedAt + lag
@@ -447,7 +453,7 @@ contract Core4MicaRedeemTest is Core4MicaTestBase {
         vm.prank(payer);
         vault.requestWithdrawal(ETH, request);
         vm.warp(TS + GRACE);
-        _redeem(_v2(ETH, amount, 1, TS));
+        _remunerate(_v2(ETH, amount, 1, TS));
 
         uint256 expected = request;
         if (lag < SYNC_DELAY) expected = request > amount ? request - amount : 0;
@@ -459,32 +465,32 @@ contract Core4MicaRedeemTest is Core4MicaTestBase {
 
     // ---------------------------------------------------------------- pause and reentrancy
 
-    function test_redeem_worksWhilePaused() external {
+    function test_remunerate_worksWhilePaused() external {
         vm.prank(GUARDIAN);
         vault.pause();
         vm.deal(payer, 1 ether);
         vm.prank(payer);
         vm.expectRevert(_enforcedPause());
         vault.deposit{value: 1 ether}(ETH, 1 ether);
-        _redeem(_v2(ETH, 1 ether, 1, TS));
-        vm.assertEq(RECIPIENT.balance, 1 ether, "redeemed while paused");
+        _remunerate(_v2(ETH, 1 ether, 1, TS));
+        vm.assertEq(RECIPIENT.balance, 1 ether, "remunerated while paused");
     }
 
-    function test_redeem_blocksReentryIntoRedeem() external {
+    function test_remunerate_blocksReentryIntoRemunerate() external {
         ReentrantRecipient attacker = new ReentrantRecipient();
         GuaranteeV2 memory first = _v2(ETH, 1 ether, 1, TS);
         first.recipient = address(attacker);
         GuaranteeV2 memory second = _v2(ETH, 1 ether, 2, TS);
         second.recipient = address(attacker);
         bytes memory cert2 = _envelopeV2(second);
-        attacker.arm(address(vault), abi.encodeCall(vault.redeem, (cert2, _bls(cert2), _payerSigV2(second))));
-        _redeem(first);
+        attacker.arm(address(vault), abi.encodeCall(vault.remunerate, (cert2, _bls(cert2), _payerSigV2(second))));
+        _remunerate(first);
         _assertReentryBlocked(attacker);
         vm.assertEq(address(attacker).balance, 1 ether, "paid once");
         vm.assertFalse(vault.isConsumed(_id(second)), "second not consumed");
     }
 
-    function test_redeem_blocksReentryIntoFinalizeWithdrawal() external {
+    function test_remunerate_blocksReentryIntoFinalizeWithdrawal() external {
         ReentrantRecipient attacker = new ReentrantRecipient();
         vm.deal(address(attacker), 1 ether);
         attacker.execute(address(vault), 1 ether, abi.encodeCall(vault.deposit, (ETH, 1 ether)));
@@ -494,7 +500,7 @@ contract Core4MicaRedeemTest is Core4MicaTestBase {
         GuaranteeV2 memory g = _v2(ETH, 1 ether, 1, uint64(block.timestamp - GRACE));
         g.recipient = address(attacker);
         attacker.arm(address(vault), abi.encodeCall(vault.finalizeWithdrawal, (ETH)));
-        _redeem(g);
+        _remunerate(g);
         _assertReentryBlocked(attacker);
         vm.assertEq(vault.collateral(address(attacker), ETH), 1 ether, "attacker collateral untouched");
         vm.assertEq(address(attacker).balance, 1 ether, "only the guarantee was paid");
