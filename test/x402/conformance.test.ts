@@ -332,6 +332,31 @@ describe("x402 4mica-credit", function () {
       expect(s.failingWork.get("report") ?? 0).to.equal(before);
     });
 
+    for (const kind of ["express", "hono"] as const) {
+      it(`${kind}: rate-limits unpaid requests (429) but not paid ones, and logs payments without secrets`, async function () {
+        const records: Record<string, unknown>[] = [];
+        const logger = { info: (r: Record<string, unknown>) => records.push(r), warn: () => {} };
+        const seller = await s.extraSeller(kind, { windowMs: 60_000, limit: 3 }, logger);
+        try {
+          // Paid requests first: their 402 round trip counts, their 200s do not.
+          const { fetch: pay, sent } = s.payingFetch(s.payer);
+          expect((await pay(`${seller.url}/v1/report`)).status).to.equal(200);
+          const statuses: number[] = [];
+          for (let i = 0; i < 3; i++) statuses.push((await fetch(`${seller.url}/v1/report`)).status);
+          expect(statuses).to.deep.equal([402, 402, 429]);
+          expect(seller.work.get("report")).to.equal(1);
+          expect(records).to.have.length(1);
+          const payment = paymentOfHeader(sent[1]!.get("payment-signature"))!;
+          expect(records[0]).to.include({ guaranteeId: payment.guaranteeId, amount: PRICE.toString(), version: 1 });
+          const logged = JSON.stringify(records);
+          expect(logged).to.not.contain(payment.signature.slice(2, 40));
+          expect(logged).to.not.contain("claims");
+        } finally {
+          await seller.close();
+        }
+      });
+    }
+
     it("lets the buyer policy refuse before anything is signed", async function () {
       const seen: unknown[] = [];
       const policy = {

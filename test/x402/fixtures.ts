@@ -31,7 +31,7 @@ import { loadBlsBackend, type BlsBackend } from "../../offchain/src/protocol/bls
 import { CreditClientScheme, type BuyerPolicy } from "../../offchain/src/x402/client/index.ts";
 import { createCoreClient } from "../../offchain/src/x402/facilitator/index.ts";
 import { creditNetwork } from "../../offchain/src/x402/scheme.ts";
-import type { CertificateStore } from "../../offchain/src/x402/server/index.ts";
+import type { CertificateStore, PaymentLogger } from "../../offchain/src/x402/server/index.ts";
 import {
   createExpressSeller,
   createHonoSeller,
@@ -48,7 +48,15 @@ export const PRICE = 10n ** 15n; // 0.001 ETH
 export const V2_PRICE = 2n * 10n ** 15n;
 export const AUTH_PRICE = 3n * 10n ** 15n;
 /** Ports of this suite (the x402 helper's range). */
-const PORTS = { facilitator: 19311, express: 19312, hono: 19313, core: 19314, failingStore: 19315 };
+const PORTS = {
+  facilitator: 19311,
+  express: 19312,
+  hono: 19313,
+  core: 19314,
+  failingStore: 19315,
+  extraExpress: 19316,
+  extraHono: 19317,
+};
 
 export interface SellerUnderTest {
   name: "express" | "hono";
@@ -265,6 +273,31 @@ export async function startStack() {
     return JSON.parse(Buffer.from(header, "base64").toString("utf8"));
   }
 
+  /** Another seller (own port) with its own rate limit and logger, for the seller-duty tests. */
+  async function extraSeller(
+    kind: "express" | "hono",
+    rateLimit: { windowMs: number; limit: number },
+    logger: PaymentLogger,
+  ) {
+    const work = new Map<string, number>();
+    const options = { ...sellerOptions(facilitatorUrl), rateLimit, logger };
+    const port = kind === "express" ? PORTS.extraExpress : PORTS.extraHono;
+    if (kind === "express") {
+      const seller = createExpressSeller(routesFor(work), options);
+      await seller.kit.ready();
+      const server = await new Promise<import("node:http").Server>((resolve) => {
+        const srv = seller.app.listen(port, "127.0.0.1", () => resolve(srv));
+      });
+      return { url: `http://127.0.0.1:${port}`, work, close: () => new Promise((r) => server.close(r)) };
+    }
+    const seller = createHonoSeller(routesFor(work), options);
+    await seller.kit.ready();
+    const server: ServerType = await new Promise((resolve) => {
+      const srv = serve({ fetch: seller.app.fetch, port, hostname: "127.0.0.1" }, () => resolve(srv));
+    });
+    return { url: `http://127.0.0.1:${port}`, work, close: () => new Promise((r) => server.close(r)) };
+  }
+
   async function stop() {
     await new Promise((r) => expressServer.close(r));
     await new Promise((r) => failingServer.close(r));
@@ -294,6 +327,7 @@ export async function startStack() {
     payingFetch,
     locked,
     paymentRequiredOf,
+    extraSeller,
     stop,
   };
 }
