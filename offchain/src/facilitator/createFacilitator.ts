@@ -9,7 +9,7 @@ import { loadBlsBackend } from "../protocol/bls/index.ts";
 import type { BlsVerifier } from "../protocol/certificate/verifyCertificate.ts";
 import { cycleAt, segmentDeadlines, segmentsOf } from "../protocol/cycles/cycleSchedule.ts";
 import { loadSecp256k1Recovery, type Secp256k1Recovery } from "../protocol/secp256k1/index.ts";
-import { randomReqId } from "../x402/client/creditClientScheme.ts";
+import { randomReqId } from "../x402/randomReqId.ts";
 import {
   createCoreClient,
   fetchTransport,

@@ -6,12 +6,13 @@ import type {
   SchemeClientHooks,
   SchemeNetworkClient,
 } from "@x402/core/types";
-import { bytesToBigInt, type Address, type LocalAccount } from "viem";
+import type { Address, LocalAccount } from "viem";
 
 import { buildValidationPolicy } from "../../protocol/buildValidationPolicy.ts";
 import { FourMicaError } from "../../protocol/errors.ts";
 import type { GuaranteeRequest } from "../../protocol/guaranteeTypes.ts";
 import { signGuaranteeRequest } from "../../protocol/signGuaranteeRequest.ts";
+import { randomReqId } from "../randomReqId.ts";
 import { chainIdOfNetwork, CREDIT_SCHEME } from "../scheme.ts";
 import { creditExtraSchema, requestToJson } from "../wire.ts";
 import type { BuyerPolicy, PaymentIntent } from "./buyerPolicy.ts";
@@ -139,9 +140,4 @@ export class CreditClientScheme implements SchemeNetworkClient {
 
 function wallClock(): bigint {
   return BigInt(Math.floor(Date.now() / 1000));
-}
-
-/** 32 bytes from the platform's CSPRNG. */
-export function randomReqId(): bigint {
-  return bytesToBigInt(crypto.getRandomValues(new Uint8Array(32)));
 }
