@@ -4,6 +4,9 @@
  * 1. Deploys the stack (vault, ClearingHouse, V2 decoder, ERC-8004 registries) with the production deploy library.
  * 2. Starts Core in this process on a fresh PGlite data directory, following the chain and serving HTTP.
  * 3. Three payers deposit; scripted payers obtain certificates over HTTP (V1, and a V2 gated by a validator).
+ *    Then a paid API over x402: sellers on stock @x402/express and @x402/hono (the seller template), the facilitator
+ *    embedded in Core, agents on stock @x402/fetch with the 4mica-credit client scheme (one refused by its buyer
+ *    policy, one paying V2 whose job the validator answers).
  * 4. Runs one whole settlement cycle: close, net, commit, two debtors pay, one defaults and is covered from its
  *    collateral by the keeper, the cycle finalizes, creditors claim.
  * 5. Prints what happened on-chain and in the database, and exits non-zero on any mismatch between them.
@@ -12,6 +15,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+import type { AddressInfo } from "node:net";
+
+import { serve } from "@hono/node-server";
+import { x402Client } from "@x402/core/client";
+import { HTTPFacilitatorClient } from "@x402/core/server";
+import { wrapFetchWithPayment } from "@x402/fetch";
 import { network } from "hardhat";
 import { pino } from "pino";
 import {
@@ -33,6 +42,12 @@ import { buildValidationPolicy } from "../offchain/src/protocol/buildValidationP
 import type { GuaranteeRequest } from "../offchain/src/protocol/guaranteeTypes.ts";
 import { signGuaranteeRequest } from "../offchain/src/protocol/signGuaranteeRequest.ts";
 import { createCore, type Core } from "../offchain/src/core/createCore.ts";
+import { createFacilitator, injectTransport } from "../offchain/src/facilitator/index.ts";
+import { CreditClientScheme, type BuyerPolicy } from "../offchain/src/x402/client/index.ts";
+import { createCoreClient } from "../offchain/src/x402/facilitator/index.ts";
+import { creditNetwork } from "../offchain/src/x402/scheme.ts";
+import { paymentOfHeader } from "../offchain/src/x402/server/index.ts";
+import { createExpressSeller, createHonoSeller, type PaidRoute } from "../offchain/src/x402/server/template/index.ts";
 import { deployStack } from "./lib/deployStack.ts";
 import { DEV_BLS_SECRET_KEY } from "./lib/devKeys.ts";
 
@@ -80,6 +95,7 @@ async function advanceTo(t: bigint) {
 }
 
 let core: Core | undefined;
+const closers: (() => Promise<unknown>)[] = [];
 try {
   step("1. Deploy the stack on the in-process chain (Prague: EIP-2537 precompiles)");
   await networkHelpers.setBalance(operator.address, 10n ** 20n);
@@ -116,6 +132,12 @@ try {
     walletClient: createWalletClient({ account: operator, chain: hardhatChain, transport }),
     now: () => chainNow,
     logger: pino({ level: "warn" }),
+    // The x402 facilitator, embedded: mounted in Core's HTTP server, speaking Core's API through inject.
+    mount: (app) =>
+      createFacilitator(
+        { coreUrl: "http://in-process", publicUrl: undefined, blsPublicKey: undefined, allowContractSignatures: false },
+        { core: createCoreClient(injectTransport(app)), logger: pino({ level: "warn" }), bls, now: () => chainNow },
+      ).routes(app),
   });
   const url = await core.listen(0, "127.0.0.1");
   // Sync and lifecycle passes and scheduler ticks are driven explicitly below, on the chain clock.
@@ -231,6 +253,156 @@ try {
   );
   certificates.push({ guaranteeId: v2.res.body.guaranteeId as Hex, amount: milli(150) });
 
+  step("4b. A paid API over x402: stock @x402/express and @x402/hono sellers, agents on stock @x402/fetch");
+  const net = creditNetwork(chainId);
+  const served = new Map<string, number>();
+  const renderPolicy = {
+    validationRegistry: registry.address,
+    validationChainId: chainId,
+    validatorAddress: validator.address,
+    validatorAgentId: agentId,
+    minValidationScore: 80,
+    jobHash: keccak256(toHex("x402 render job 18")),
+    requiredValidationTag: "quality",
+  };
+  const paidRoutes = (framework: string): PaidRoute[] => {
+    const work = (route: string) => async (input: { payment: { guaranteeId: Hex } }) => {
+      served.set(`${framework} ${route}`, (served.get(`${framework} ${route}`) ?? 0) + 1);
+      return { route, framework, guaranteeId: input.payment.guaranteeId };
+    };
+    return [
+      {
+        method: "GET",
+        path: "/v1/quote",
+        network: net,
+        payTo: recipients.api.address,
+        price: { asset: ETH, amount: milli(5).toString() },
+        work: work("quote"),
+      },
+      {
+        method: "GET",
+        path: "/v1/render",
+        network: net,
+        payTo: recipients.gpu.address,
+        price: { asset: ETH, amount: milli(20).toString() },
+        validationPolicy: renderPolicy,
+        work: work("render"),
+      },
+    ];
+  };
+  const sellerOptions = {
+    facilitator: new HTTPFacilitatorClient({ url }),
+    bls,
+    operatorPublicKey: core.blsPublicKey,
+  };
+  const expressSeller = createExpressSeller(paidRoutes("express"), sellerOptions);
+  await expressSeller.kit.ready();
+  const expressServer = await new Promise<import("node:http").Server>((resolve) => {
+    const srv = expressSeller.app.listen(0, "127.0.0.1", () => resolve(srv));
+  });
+  closers.push(() => new Promise((r) => expressServer.close(r)));
+  const expressUrl = `http://127.0.0.1:${(expressServer.address() as AddressInfo).port}`;
+  const honoSeller = createHonoSeller(paidRoutes("hono"), sellerOptions);
+  await honoSeller.kit.ready();
+  const honoServer = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const srv = serve({ fetch: honoSeller.app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(srv));
+  });
+  closers.push(() => new Promise((r) => honoServer.close(r)));
+  const honoUrl = `http://127.0.0.1:${(honoServer.address() as AddressInfo).port}`;
+  console.log(`  sellers: express ${expressUrl}, hono ${honoUrl}; facilitator embedded in Core at ${url}`);
+
+  /** An agent: stock @x402/fetch, our client scheme, x402 spend controls on (ETH up to 0.05 per payment). */
+  const agentFetch = (signer: (typeof payers)["alice"], policy?: BuyerPolicy) => {
+    const client = new x402Client();
+    client.register(net, new CreditClientScheme({ signer, now: () => chainNow, ...(policy ? { policy } : {}) }));
+    client.setSpendControls({
+      allowedAssets: [{ network: net, asset: ETH, maxAmountPerPayment: milli(50).toString() }],
+    });
+    const sent: Headers[] = [];
+    const recording: typeof fetch = async (input, init) => {
+      const req = new Request(input as string | URL | Request, init);
+      sent.push(new Headers(req.headers));
+      return fetch(req);
+    };
+    return { pay: wrapFetchWithPayment(recording, client), sent };
+  };
+  const unpaid = await fetch(`${expressUrl}/v1/quote`);
+  check(
+    unpaid.status === 402 && unpaid.headers.get("payment-required") !== null,
+    "an unpaid request gets 402 with PAYMENT-REQUIRED, before any work",
+  );
+  for (const [name, agent, base] of [
+    ["alice", payers.alice, expressUrl],
+    ["bob", payers.bob, honoUrl],
+  ] as const) {
+    const framework = base === expressUrl ? "express" : "hono";
+    const { pay, sent } = agentFetch(agent);
+    const res = await pay(`${base}/v1/quote`);
+    const settle = JSON.parse(Buffer.from(res.headers.get("payment-response") ?? "", "base64").toString("utf8"));
+    const payment = paymentOfHeader(sent[1]?.get("payment-signature"));
+    const kit = framework === "express" ? expressSeller.kit : honoSeller.kit;
+    const stored = payment ? await kit.store.get(payment.guaranteeId) : undefined;
+    check(
+      res.status === 200 && settle.success === true && stored?.claims === settle.extra?.certificate?.claims,
+      `${name} paid api ${fmt(milli(5))} through @x402/${framework}: certificate checked and stored before the body`,
+    );
+    if (payment) certificates.push({ guaranteeId: payment.guaranteeId, amount: milli(5) });
+    // The same PAYMENT-SIGNATURE again: the same body, no second lock, no second run.
+    const again = await fetch(`${base}/v1/quote`, {
+      headers: { "PAYMENT-SIGNATURE": sent[1]!.get("payment-signature")! },
+    });
+    check(
+      again.status === 200 && served.get(`${framework} quote`) === 1,
+      `a replayed payment header on @x402/${framework} is served from the stored delivery (work ran once)`,
+    );
+  }
+  const strict: BuyerPolicy = {
+    check: async (intent) => {
+      if (intent.payTo.toLowerCase() !== recipients.data.address.toLowerCase()) {
+        throw new Error(`BUYER_POLICY_PAYTO_NOT_ALLOWED ${intent.payTo}`);
+      }
+    },
+  };
+  const refused = await agentFetch(payers.bob, strict)
+    .pay(`${expressUrl}/v1/quote`)
+    .then(
+      () => "paid",
+      (e: Error) => e.message,
+    );
+  check(
+    refused.includes("BUYER_POLICY_PAYTO_NOT_ALLOWED"),
+    "bob's buyer policy refuses a seller outside its allowlist, nothing signed",
+  );
+
+  const render = agentFetch(payers.alice);
+  const renderRes = await render.pay(`${honoUrl}/v1/render`);
+  const renderPayment = paymentOfHeader(render.sent[1]?.get("payment-signature"));
+  const renderSettle = JSON.parse(
+    Buffer.from(renderRes.headers.get("payment-response") ?? "", "base64").toString("utf8"),
+  );
+  check(
+    renderRes.status === 200 &&
+      renderSettle.extra?.status === "PENDING_VALIDATION" &&
+      renderPayment?.request.version === 2,
+    `alice paid gpu ${fmt(milli(20))} with V2 over x402: certificate pending validation`,
+  );
+  if (renderPayment?.request.version === 2) {
+    const hash = renderPayment.request.policy.validationRequestHash;
+    await registry.write.validationRequest([validator.address, agentId, "ipfs://render-18", hash], {
+      account: walletOf(recipients.gpu.address).account,
+    });
+    await registry.write.validationResponse([hash, 88, "ipfs://verdict-18", `0x${"00".repeat(32)}`, "quality"], {
+      account: walletOf(validator.address).account,
+    });
+    await background.runOnce();
+    const row = await api("GET", `/core/guarantees/${renderPayment.guaranteeId}`);
+    check(
+      row.body.status === "FINALIZED_PAYABLE",
+      `the validator's answer (88 >= 80) promotes the x402 V2 to ${row.body.status}`,
+    );
+    certificates.push({ guaranteeId: renderPayment.guaranteeId, amount: milli(20) });
+  }
+
   const cycleId = await clearingHouse.read.cycleOf([chainNow]);
   const deadlines = await clearingHouse.read.cycleDeadlines([cycleId]);
   console.log(`  ${certificates.length} payable guarantees in cycle ${cycleId}`);
@@ -345,6 +517,7 @@ try {
   console.error(`\nThe demo stopped: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   problems.push(`the demo stopped early: ${e instanceof Error ? e.message : String(e)}`);
 } finally {
+  for (const close of closers) await close().catch(() => {});
   await core?.close();
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -21,5 +21,9 @@ describe("npm run demo", function () {
     expect(output).to.not.match(/^\s+FAIL /m);
     expect(output).to.contain("the keeper covered carol's default");
     expect(output).to.contain("promotes V2 to FINALIZED_PAYABLE");
+    expect(output).to.contain("through @x402/express: certificate checked and stored before the body");
+    expect(output).to.contain("through @x402/hono: certificate checked and stored before the body");
+    expect(output).to.contain("buyer policy refuses a seller outside its allowlist");
+    expect(output).to.contain("promotes the x402 V2 to FINALIZED_PAYABLE");
   });
 });

@@ -62,6 +62,11 @@ export interface CoreDeps {
   schedulerHooks?: SchedulerHooks;
   /** Payer-signature recovery; defaults to native libsecp256k1, else viem. */
   recovery?: Secp256k1Recovery;
+  /**
+   * Adds routes of a co-hosted service to Core's HTTP server before it is ready: the embedded x402 facilitator
+   * (`createFacilitator(...).routes`, talking to Core's own API through `inject`). Optional; nothing else uses it.
+   */
+  mount?: (app: FastifyInstance) => void | Promise<void>;
 }
 
 export interface Core {
@@ -274,6 +279,7 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
         }
       },
     });
+    if (deps.mount) await deps.mount(app);
     await app.ready();
     logger.info({ config: redactedConfig(config), bls: bls.name, secp256k1: recovery.name }, "core ready");
 

@@ -1,0 +1,152 @@
+import type { Address, Hex } from "viem";
+
+/**
+ * The facilitator's port to Core: its public HTTP API (docs/core-api.md), nothing of its internals. `send` is the
+ * transport: `fetch` against Core's URL, or Fastify's `inject` when the facilitator is mounted in Core's process.
+ */
+export type CoreTransport = (
+  method: "GET" | "POST",
+  path: string,
+  body?: unknown,
+  headers?: Record<string, string>,
+) => Promise<{ status: number; body: unknown }>;
+
+/** `fetch` against a Core base URL, with a per-call timeout. */
+export function fetchTransport(baseUrl: string, timeoutMs = 10_000): CoreTransport {
+  const base = baseUrl.replace(/\/+$/, "");
+  return async (method, path, body, headers = {}) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: body === undefined ? headers : { ...headers, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const text = await res.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.status, body: parsed };
+  };
+}
+
+/** What the facilitator reads of `GET /core/public-params`. */
+export interface CorePublicParams {
+  chainId: bigint;
+  core4Mica: Address;
+  blsPublicKey: Hex;
+  /** Version -> guarantee domain. */
+  guaranteeDomains: Record<string, Hex>;
+  acceptedVersions: number[];
+  freshness: { pastSeconds: bigint; futureSeconds: bigint };
+  cycleSchedule: {
+    genesis: bigint;
+    cycleLength: bigint;
+    resolutionCutoff: bigint;
+    commitDelay: bigint;
+    paymentWindow: bigint;
+    finalityWindow: bigint;
+  };
+}
+
+export interface IssuedCertificate {
+  guaranteeId: Hex;
+  cycleId: string;
+  status: string;
+  claims: Hex;
+  signature: Hex;
+}
+
+export type IssueOutcome =
+  | { ok: true; created: boolean; certificate: IssuedCertificate }
+  | { ok: false; httpStatus: number; code: string; message: string };
+
+export interface CoreClient {
+  publicParams(): Promise<CorePublicParams>;
+  /** `POST /core/guarantees`; a thrown error means Core could not be reached or answered garbage. */
+  issue(request: Record<string, unknown>, signature: Hex): Promise<IssueOutcome>;
+  /** The payer's free collateral in `asset`, read with the payer's own SIWE bearer token; undefined without one. */
+  freeCollateral(payer: Address, asset: Address, bearer: string | undefined): Promise<bigint | undefined>;
+}
+
+export class CoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "CoreUnavailableError";
+  }
+}
+
+const big = (v: unknown, what: string): bigint => {
+  if (typeof v === "string" || typeof v === "number") return BigInt(v);
+  throw new CoreUnavailableError(`Core public-params lacks ${what}`);
+};
+
+export function createCoreClient(send: CoreTransport): CoreClient {
+  const call: CoreTransport = async (...args) => {
+    try {
+      return await send(...args);
+    } catch (cause) {
+      throw new CoreUnavailableError(`Core unreachable: ${(cause as Error).message}`, { cause });
+    }
+  };
+  return {
+    async publicParams() {
+      const res = await call("GET", "/core/public-params");
+      const b = res.body as Record<string, any> | undefined;
+      if (res.status !== 200 || !b) throw new CoreUnavailableError(`Core public-params answered ${res.status}`);
+      const s = b.cycleSchedule ?? {};
+      return {
+        chainId: big(b.chainId, "chainId"),
+        core4Mica: b.core4Mica as Address,
+        blsPublicKey: b.blsPublicKey as Hex,
+        guaranteeDomains: b.guaranteeDomains as Record<string, Hex>,
+        acceptedVersions: b.acceptedVersions as number[],
+        freshness: {
+          pastSeconds: big(b.freshness?.pastSeconds, "freshness"),
+          futureSeconds: big(b.freshness?.futureSeconds, "freshness"),
+        },
+        cycleSchedule: {
+          genesis: big(s.genesis, "cycleSchedule"),
+          cycleLength: big(s.cycleLength, "cycleSchedule"),
+          resolutionCutoff: big(s.resolutionCutoff, "cycleSchedule"),
+          commitDelay: big(s.commitDelay, "cycleSchedule"),
+          paymentWindow: big(s.paymentWindow, "cycleSchedule"),
+          finalityWindow: big(s.finalityWindow, "cycleSchedule"),
+        },
+      };
+    },
+    async issue(request, signature) {
+      const res = await call("POST", "/core/guarantees", { request, signature });
+      const b = res.body as Record<string, any> | undefined;
+      if ((res.status === 200 || res.status === 201) && b && typeof b.claims === "string") {
+        return {
+          ok: true,
+          created: res.status === 201,
+          certificate: {
+            guaranteeId: b.guaranteeId,
+            cycleId: String(b.cycleId),
+            status: String(b.status),
+            claims: b.claims as Hex,
+            signature: b.signature,
+          },
+        };
+      }
+      if (res.status >= 400 && res.status < 500 && b?.error?.code) {
+        return { ok: false, httpStatus: res.status, code: String(b.error.code), message: String(b.error.message) };
+      }
+      throw new CoreUnavailableError(`Core issuance answered ${res.status}${b?.error?.code ? ` ${b.error.code}` : ""}`);
+    },
+    async freeCollateral(payer, asset, bearer) {
+      if (!bearer) return undefined;
+      const res = await call("GET", `/core/payers/${payer}/collateral`, undefined, {
+        authorization: `Bearer ${bearer}`,
+      });
+      if (res.status !== 200) return undefined;
+      const balances = ((res.body as any)?.balances ?? []) as { asset: string; available: string }[];
+      const row = balances.find((r) => r.asset.toLowerCase() === asset.toLowerCase());
+      return row ? BigInt(row.available) : 0n;
+    },
+  };
+}
