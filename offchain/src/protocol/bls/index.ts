@@ -1,3 +1,4 @@
+export { aggregateSignatures } from "./aggregateSignatures.ts";
 export { BLS12_381_P, BLS12_381_R, BLS_LENGTHS, BLS_POP_DST } from "./constants.ts";
 export { createNativeBackend } from "./createNativeBackend.ts";
 export { createPureBackend } from "./createPureBackend.ts";
