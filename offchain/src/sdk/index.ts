@@ -27,7 +27,7 @@ export {
   SdkActionError,
   SdkCode,
 } from "./errors.ts";
-export { pgPoolDatabase, type PgPoolLike, type SqlDatabase, type SqlQueryable } from "./store/sql.ts";
+export { pgPoolDatabase, type PgPoolLike, type SqlDatabase, type SqlParam, type SqlQueryable } from "./store/sql.ts";
 export {
   CertificateCode,
   CertificateVerificationError,

@@ -3,8 +3,11 @@
  * `Database` adapter and a `pg` pool (through {@link pgPoolDatabase}) all provide. The SDK imports no driver;
  * the application passes the client it already has. One dialect: PostgreSQL.
  */
+/** Parameters are strings, numbers, booleans or null (amounts travel as decimal text). */
+export type SqlParam = string | number | boolean | null;
+
 export interface SqlQueryable {
-  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  query<R = Record<string, unknown>>(sql: string, params?: readonly SqlParam[]): Promise<{ rows: R[] }>;
 }
 
 /** A client that can also run a function inside one transaction (BEGIN ... COMMIT, ROLLBACK on a throw). */
@@ -14,9 +17,9 @@ export interface SqlDatabase extends SqlQueryable {
 
 /** What {@link pgPoolDatabase} needs of a `pg.Pool`. */
 export interface PgPoolLike {
-  query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  query(sql: string, params?: SqlParam[]): Promise<{ rows: unknown[] }>;
   connect(): Promise<{
-    query(sql: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+    query(sql: string, params?: SqlParam[]): Promise<{ rows: unknown[] }>;
     release(error?: Error | boolean): void;
   }>;
 }
@@ -24,14 +27,16 @@ export interface PgPoolLike {
 /** A `pg.Pool` as an {@link SqlDatabase}: each transaction on one pooled connection. */
 export function pgPoolDatabase(pool: PgPoolLike): SqlDatabase {
   return {
-    query: <R>(sql: string, params?: unknown[]) => pool.query(sql, params) as Promise<{ rows: R[] }>,
+    query: <R>(sql: string, params?: readonly SqlParam[]) =>
+      pool.query(sql, params && [...params]) as Promise<{ rows: R[] }>,
     async transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       let broken = false;
       try {
         await client.query("BEGIN");
         const result = await fn({
-          query: <R>(sql: string, params?: unknown[]) => client.query(sql, params) as Promise<{ rows: R[] }>,
+          query: <R>(sql: string, params?: readonly SqlParam[]) =>
+            client.query(sql, params && [...params]) as Promise<{ rows: R[] }>,
         });
         await client.query("COMMIT");
         return result;
