@@ -7,11 +7,13 @@ import type { Guarantee } from "../../protocol/guaranteeTypes.ts";
 import { clearingHouseAbi, core4MicaAbi, guaranteeDecoderAbi } from "../abis.ts";
 import type { SdkReadClient } from "../chain.ts";
 import type { CertificateStore } from "./certificateStore.ts";
+import type { claimNetCredit } from "./claimNetCredit.ts";
 import { envelopeInner } from "./verifyCertificate.ts";
 
 /**
  * How a certificate gets paid (docs/protocol.md §5):
- * - `NETTING`: V1 whose cycle is (or may still be) committed: paid through the recipient's net credit.
+ * - `NETTING`: V1 whose cycle is committed (`netted`), or may still be: paid through the recipient's net credit
+ *   (claim it with {@link claimNetCredit}); never remunerable directly.
  * - `V1_FALLBACK`: V1 whose cycle missed its commit: remunerable from `opensAt` (the cycle's finality deadline).
  * - `V2_VALIDATION`: V2: remunerable from `timestamp + remunerationGrace` once the registry's answer matches.
  * Everything closes at `timestamp + guaranteeExpiry`.
@@ -24,6 +26,8 @@ export interface RemunerationStatus {
   route: RemunerationRoute;
   /** Paid already (remunerated, or a V2 consumed by a commit). */
   consumed: boolean;
+  /** V1 in a committed cycle: settled by netting, owed only as part of the net position. */
+  netted: boolean;
   /** When direct remuneration opens; undefined on the netting route. */
   opensAt?: bigint;
   closesAt: bigint;
@@ -62,7 +66,7 @@ export async function remunerationStatus(
     readContract(client, { address: vault, abi: core4MicaAbi, functionName: "isConsumed", args: [id] }),
   ]);
   const closesAt = g.timestamp + expiry;
-  const base = { guaranteeId: id, guarantee: g, consumed, closesAt };
+  const base = { guaranteeId: id, guarantee: g, consumed, netted: false, closesAt };
   const window = (opensAt: bigint): string | undefined => {
     if (consumed) return "already paid";
     if (now < opensAt) return `opens at ${opensAt}`;
@@ -108,7 +112,19 @@ export async function remunerationStatus(
     args: [g.cycleId, g.asset],
   });
   if (opensAt === 0n) {
-    return { ...base, route: "NETTING", remunerableNow: false, reason: "settled by netting (claim the net credit)" };
+    const cycle = await readContract(client, {
+      address: clearingHouse,
+      abi: clearingHouseAbi,
+      functionName: "getCycle",
+      args: [g.cycleId, g.asset],
+    });
+    return {
+      ...base,
+      netted: cycle.committed,
+      route: "NETTING",
+      remunerableNow: false,
+      reason: cycle.committed ? "settled by netting: claim the net credit" : "awaiting its cycle's commit",
+    };
   }
   const reason = window(opensAt);
   return {
@@ -121,8 +137,9 @@ export async function remunerationStatus(
 }
 
 /**
- * What is owed to `recipient` among its stored certificates (not yet paid) and which of them it can remunerate on
- * chain now. Certificates the SDK already remunerated are left out.
+ * What is owed to `recipient` among its stored certificates, certificate by certificate, and which of them it can
+ * remunerate on-chain now. Left out: certificates paid (consumed), netted in a committed cycle (owed as the net
+ * position instead: Core's `position` and {@link claimNetCredit}), expired, or already remunerated by this SDK.
  */
 export async function listOwed(
   client: SdkReadClient,
@@ -149,6 +166,6 @@ export async function listOwed(
       }),
     ),
   );
-  const owed = statuses.filter((s) => !s.consumed && now < s.closesAt);
+  const owed = statuses.filter((s) => !s.consumed && !s.netted && now < s.closesAt);
   return { owed, remunerableNow: owed.filter((s) => s.remunerableNow) };
 }
