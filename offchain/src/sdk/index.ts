@@ -14,6 +14,7 @@ export {
   type CoreClientOptions,
   type CoreGuarantee,
   type CorePosition,
+  type MessageSigner,
 } from "./core/coreClient.ts";
 export { VAULT_ENTRY_POINTS, clearingHouseAbi, core4MicaAbi, guaranteeDecoderAbi, remunerateAbi } from "./abis.ts";
 export type { SdkReadClient, SdkWalletClient } from "./chain.ts";

@@ -1,4 +1,4 @@
-import type { Address, Hex, LocalAccount } from "viem";
+import type { Address, Hex } from "viem";
 import { createSiweMessage } from "viem/siwe";
 
 import type { BlsG2Point } from "../../protocol/bls/types.ts";
@@ -58,6 +58,12 @@ export interface CoreGuarantee {
   certificate: { claims: Hex; signature: Hex; signatureEip2537: BlsG2Point };
 }
 
+/** What signs the SIWE message. */
+export interface MessageSigner {
+  address: Address;
+  signMessage(args: { message: string }): Promise<Hex>;
+}
+
 export interface CoreClientOptions {
   /** Core's base URL, e.g. `http://127.0.0.1:8080`. */
   url: string;
@@ -75,8 +81,12 @@ export interface CoreClient {
   /** `POST /core/guarantees`: Core checks, locks and certifies. */
   issue(request: GuaranteeRequest, signature: Hex): Promise<CoreCertificate>;
   guarantee(id: Hex): Promise<CoreGuarantee>;
-  /** SIWE sign-in (EIP-4361) of `account`; the token is kept for the scoped reads and returned. */
-  signIn(account: LocalAccount): Promise<string>;
+  /**
+   * SIWE sign-in (EIP-4361) of `account` (a viem local account, or anything that signs an EIP-191 message for its
+   * address, e.g. `{ address, signMessage: ({ message }) => walletClient.signMessage({ message }) }`); the token is
+   * kept for the scoped reads and returned.
+   */
+  signIn(account: MessageSigner): Promise<string>;
   collateral(user: Address): Promise<CollateralBalance[]>;
   payerGuarantees(user: Address, limit?: number): Promise<CoreGuarantee[]>;
   recipientGuarantees(recipient: Address, limit?: number): Promise<CoreGuarantee[]>;
