@@ -458,7 +458,7 @@ function runPath(ops: readonly Op[]): void {
         }, [
           {
             body: {
-              name: "GuaranteeRedeemed",
+              name: "GuaranteeRemunerated",
               guaranteeId: c.id,
               user: c.user,
               recipient: RECIPIENT,

@@ -428,7 +428,7 @@ for (const backend of BACKENDS) {
         const user = payer.address.toLowerCase() as Address;
         await apply(
           ev({
-            name: "GuaranteeRedeemed",
+            name: "GuaranteeRemunerated",
             guaranteeId: id,
             user,
             recipient: recipient.address.toLowerCase() as Address,
@@ -440,7 +440,7 @@ for (const backend of BACKENDS) {
         expect(await statusOf(id)).to.deep.equal({
           status: "REDEEMED",
           lockHeld: false,
-          causes: ["ISSUED", "RECIPIENT_CANCEL", "GuaranteeRedeemed"],
+          causes: ["ISSUED", "RECIPIENT_CANCEL", "GuaranteeRemunerated"],
         });
         expect(await balanceOf(db, payer.address)).to.deep.equal({ deposited: 8_800n, locked: 0n, pending: 0n });
       });

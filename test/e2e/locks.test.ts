@@ -280,7 +280,7 @@ for (const backend of SCHEDULER_BACKENDS) {
       // Fourteen days later the recipient redeems the cancelled certificate on-chain and is paid 60 ETH.
       await f.at(t0 + 14n * DAY);
       await f.settle("route B opening");
-      await f.vault.write.redeem([cert.claims, cert.signatureEip2537, cert.payerSignature], {
+      await f.vault.write.remunerate([cert.claims, cert.signatureEip2537, cert.payerSignature], {
         account: f.outsider.account,
       });
       expect(await f.vault.read.collateral([payer.address, zeroAddress])).to.equal(40n * ETH);
@@ -332,7 +332,7 @@ for (const backend of SCHEDULER_BACKENDS) {
       await f.at(d.finalityDeadline + 1n);
       expect(await f.clearingHouse.read.v1FallbackOpensAt([cert.cycleId, zeroAddress])).to.equal(0n);
       await f.viem.assertions.revertWithCustomErrorWithArgs(
-        f.vault.write.redeem([cert.claims, cert.signatureEip2537, cert.payerSignature], {
+        f.vault.write.remunerate([cert.claims, cert.signatureEip2537, cert.payerSignature], {
           account: f.outsider.account,
         }),
         f.vault,

@@ -1,0 +1,186 @@
+import type { Address, Hex } from "viem";
+
+import type { SqlDatabase } from "../store/sql.ts";
+
+/** What a recipient keeps of a payment: the certificate and the payer's signature that on-chain remuneration needs. */
+export interface StoredCertificate {
+  guaranteeId: Hex;
+  version: number;
+  cycleId: bigint;
+  user: Address;
+  recipient: Address;
+  asset: Address;
+  reqId: bigint;
+  amount: bigint;
+  timestamp: bigint;
+  /** The BLS-signed envelope. */
+  claims: Hex;
+  /** 96-byte compressed G2 signature. */
+  signature: Hex;
+  /** The payer's EIP-712 (or ERC-1271) signature over the request. */
+  payerSignature: Hex;
+  /** Set once this SDK remunerated it on-chain. */
+  remuneratedTx?: Hex;
+}
+
+/**
+ * Where a recipient persists certificates (before it releases the paid response). `put` is idempotent on the
+ * guarantee id: a retried payment stores nothing twice and reports `inserted: false`.
+ */
+export interface CertificateStore {
+  put(certificate: StoredCertificate): Promise<{ inserted: boolean }>;
+  get(guaranteeId: Hex): Promise<StoredCertificate | undefined>;
+  /** Newest first. */
+  listByRecipient(
+    recipient: Address,
+    options?: { limit?: number; includeRemunerated?: boolean },
+  ): Promise<StoredCertificate[]>;
+  markRemunerated(guaranteeId: Hex, txHash: Hex): Promise<void>;
+}
+
+const key = (id: Hex) => id.toLowerCase();
+
+/** A certificate store in memory (tests). */
+export function memoryCertificateStore(): CertificateStore {
+  const rows = new Map<string, StoredCertificate>();
+  return {
+    async put(c) {
+      if (rows.has(key(c.guaranteeId))) return { inserted: false };
+      rows.set(key(c.guaranteeId), { ...c });
+      return { inserted: true };
+    },
+    async get(id) {
+      const c = rows.get(key(id));
+      return c && { ...c };
+    },
+    async listByRecipient(recipient, { limit = 1000, includeRemunerated = false } = {}) {
+      return [...rows.values()]
+        .filter((c) => c.recipient.toLowerCase() === recipient.toLowerCase())
+        .filter((c) => includeRemunerated || c.remuneratedTx === undefined)
+        .reverse()
+        .slice(0, limit)
+        .map((c) => ({ ...c }));
+    },
+    async markRemunerated(id, txHash) {
+      const c = rows.get(key(id));
+      if (c) c.remuneratedTx = txHash;
+    },
+  };
+}
+
+/** The store's schema (its own table, apart from Core's), idempotent; {@link sqlCertificateStore} runs it. */
+export const CERTIFICATE_STORE_MIGRATION = `
+CREATE TABLE IF NOT EXISTS sdk_certificates (
+  guarantee_id    text PRIMARY KEY,
+  version         integer NOT NULL,
+  cycle_id        numeric(78, 0) NOT NULL,
+  user_address    text NOT NULL,
+  recipient       text NOT NULL,
+  asset           text NOT NULL,
+  req_id          numeric(78, 0) NOT NULL,
+  amount          numeric(78, 0) NOT NULL,
+  ts              numeric(20, 0) NOT NULL,
+  claims          text NOT NULL,
+  signature       text NOT NULL,
+  payer_signature text NOT NULL,
+  remunerated_tx  text,
+  stored_at       timestamptz NOT NULL DEFAULT now(),
+  seq             bigserial
+);
+CREATE INDEX IF NOT EXISTS sdk_certificates_recipient ON sdk_certificates (recipient, seq DESC);
+`;
+
+interface Row {
+  guarantee_id: string;
+  version: number;
+  cycle_id: string;
+  user_address: string;
+  recipient: string;
+  asset: string;
+  req_id: string;
+  amount: string;
+  ts: string;
+  claims: string;
+  signature: string;
+  payer_signature: string;
+  remunerated_tx: string | null;
+}
+
+const COLUMNS =
+  "guarantee_id, version, cycle_id::text AS cycle_id, user_address, recipient, asset, req_id::text AS req_id, amount::text AS amount, ts::text AS ts, claims, signature, payer_signature, remunerated_tx";
+
+function fromRow(r: Row): StoredCertificate {
+  const c: StoredCertificate = {
+    guaranteeId: r.guarantee_id as Hex,
+    version: r.version,
+    cycleId: BigInt(r.cycle_id),
+    user: r.user_address as Address,
+    recipient: r.recipient as Address,
+    asset: r.asset as Address,
+    reqId: BigInt(r.req_id),
+    amount: BigInt(r.amount),
+    timestamp: BigInt(r.ts),
+    claims: r.claims as Hex,
+    signature: r.signature as Hex,
+    payerSignature: r.payer_signature as Hex,
+  };
+  if (r.remunerated_tx !== null) c.remuneratedTx = r.remunerated_tx as Hex;
+  return c;
+}
+
+/** A certificate store in PostgreSQL or PGlite (table `sdk_certificates`). Addresses and hex are kept lowercase. */
+export function sqlCertificateStore(db: SqlDatabase): CertificateStore {
+  let ready: Promise<void> | undefined;
+  const migrate = () =>
+    (ready ??= (async () => {
+      for (const statement of CERTIFICATE_STORE_MIGRATION.split(";")) {
+        if (statement.trim() !== "") await db.query(statement);
+      }
+    })());
+  return {
+    async put(c) {
+      await migrate();
+      const { rows } = await db.query<{ guarantee_id: string }>(
+        `INSERT INTO sdk_certificates (guarantee_id, version, cycle_id, user_address, recipient, asset, req_id, amount, ts, claims, signature, payer_signature)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (guarantee_id) DO NOTHING RETURNING guarantee_id`,
+        [
+          key(c.guaranteeId),
+          c.version,
+          c.cycleId.toString(),
+          c.user.toLowerCase(),
+          c.recipient.toLowerCase(),
+          c.asset.toLowerCase(),
+          c.reqId.toString(),
+          c.amount.toString(),
+          c.timestamp.toString(),
+          c.claims.toLowerCase(),
+          c.signature.toLowerCase(),
+          c.payerSignature.toLowerCase(),
+        ],
+      );
+      return { inserted: rows.length === 1 };
+    },
+    async get(id) {
+      await migrate();
+      const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM sdk_certificates WHERE guarantee_id = $1`, [
+        key(id),
+      ]);
+      return rows[0] && fromRow(rows[0]);
+    },
+    async listByRecipient(recipient, { limit = 1000, includeRemunerated = false } = {}) {
+      await migrate();
+      const { rows } = await db.query<Row>(
+        `SELECT ${COLUMNS} FROM sdk_certificates WHERE recipient = $1 AND ($2 OR remunerated_tx IS NULL) ORDER BY seq DESC LIMIT $3`,
+        [recipient.toLowerCase(), includeRemunerated, limit],
+      );
+      return rows.map(fromRow);
+    },
+    async markRemunerated(id, txHash) {
+      await migrate();
+      await db.query("UPDATE sdk_certificates SET remunerated_tx = $2 WHERE guarantee_id = $1", [
+        key(id),
+        txHash.toLowerCase(),
+      ]);
+    },
+  };
+}
