@@ -8,7 +8,7 @@ import { guaranteeId as deriveGuaranteeId } from "../../protocol/guaranteeId.ts"
 import type { Secp256k1Recovery } from "../../protocol/secp256k1/types.ts";
 import { IssuanceCode, IssuanceError } from "./issuanceErrors.ts";
 import { validateRequest, type IssuancePolicy } from "./validateRequest.ts";
-import { verifyPayerSignature, type IsValidSignature } from "./verifyPayerSignature.ts";
+import { verifyPayerSignature, type HasCode, type IsValidSignature } from "./verifyPayerSignature.ts";
 
 export interface IssuanceDeps {
   policy: IssuancePolicy;
@@ -17,6 +17,8 @@ export interface IssuanceDeps {
   store: GuaranteeStore;
   signer: CertificateSigner;
   isValidSignature: IsValidSignature;
+  /** Whether a payer has code (then only ERC-1271 is asked, as the vault does). */
+  hasCode: HasCode;
   /** Payer-signature recovery (native libsecp256k1, else viem). */
   recovery: Secp256k1Recovery;
   /** Unix seconds. */
@@ -46,6 +48,7 @@ export function createIssuance(deps: IssuanceDeps): IssueGuarantee {
     digest: createGuaranteeRequestHasher({ chainId: deps.policy.chainId, verifyingContract: deps.core4Mica }),
     recovery: deps.recovery,
     isValidSignature: deps.isValidSignature,
+    hasCode: deps.hasCode,
   };
   return async (parsed, signature) => {
     const { request, domain, cycleId } = validateRequest(deps.policy, parsed, deps.now());
