@@ -28,6 +28,7 @@ import {
 } from "./apiSchemas.ts";
 import { ADDRESS_KEY, cursorParam, decodeCursor, encodeCursor, HEX32_KEY, UINT_KEY } from "./cursor.ts";
 import { errorResponses, parseOrThrow } from "./routes/guarantees.ts";
+import { useZodSchemas } from "./zodSchemas.ts";
 
 export interface CycleRoutesDeps {
   cycleDb: Queryable;
@@ -72,6 +73,7 @@ const TREE_CACHE_SIZE = 32;
  * participant's position with its Merkle proof and ready-to-send ClearingHouse call data.
  */
 export function cycleRoutes(app: FastifyInstance, deps: CycleRoutesDeps): void {
+  useZodSchemas(app);
   const trees = new Map<string, NettingTree>();
 
   async function cycleOrThrow(cycleId: bigint, asset: Address): Promise<CycleRecord> {

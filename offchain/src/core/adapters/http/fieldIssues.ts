@@ -70,9 +70,14 @@ export function fieldIssues(error: z.ZodError, input: unknown): FieldIssue[] {
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const issues = fieldIssues(r.error, value);
+  throw invalidInput(r.error, value, what);
+}
+
+/** INVALID_INPUT for a failed parse of `input`, naming the first bad field in the message. */
+export function invalidInput(error: z.ZodError, input: unknown, what: string): InvalidInputError {
+  const issues = fieldIssues(error, input);
   const first = issues[0];
-  throw new InvalidInputError(
+  return new InvalidInputError(
     first ? `invalid ${what}: ${first.path || "(body)"}: ${first.message}` : `invalid ${what}`,
     { issues },
   );

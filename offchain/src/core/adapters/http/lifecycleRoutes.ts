@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { Lifecycle } from "../../lifecycle/createLifecycle.ts";
 import { lifecycleResultSchema } from "./apiSchemas.ts";
 import { errorResponses, guaranteeIdParam, parseOrThrow } from "./routes/guarantees.ts";
+import { useZodSchemas } from "./zodSchemas.ts";
 
 export interface LifecycleRoutesDeps {
   lifecycle: Pick<Lifecycle, "dispute" | "cancel">;
@@ -30,6 +31,7 @@ const SUMMARY = {
  * Both answer `{guaranteeId, status}`; a retry of an applied action answers the same.
  */
 export function lifecycleRoutes(app: FastifyInstance, deps: LifecycleRoutesDeps): void {
+  useZodSchemas(app);
   for (const action of ["dispute", "cancel"] as const) {
     app.post(
       `/core/guarantees/:id/${action}`,

@@ -13,6 +13,7 @@ import { authRoutes, type AuthRoutesDeps } from "./routes/auth.ts";
 import { errorResponses, guaranteeRoutes, type GuaranteeRoutesDeps } from "./routes/guarantees.ts";
 import { cycleRoutes, type CycleRoutesDeps } from "./cycleRoutes.ts";
 import { lifecycleRoutes, type LifecycleRoutesDeps } from "./lifecycleRoutes.ts";
+import { useZodSchemas } from "./zodSchemas.ts";
 
 export interface HttpDeps extends GuaranteeRoutesDeps, AccountRoutesDeps, AuthRoutesDeps, LifecycleRoutesDeps {
   logger: FastifyBaseLogger;
@@ -81,8 +82,7 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
 
   // Validation is the handlers' (parseOrThrow); serialization is plain JSON. The zod schemas on the routes are
   // there for the OpenAPI document and are the same objects the handlers parse with.
-  app.setValidatorCompiler(() => (data) => ({ value: data }));
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  useZodSchemas(app);
   const routes: { method: string; url: string }[] = [];
   ROUTES.set(app, routes);
   app.addHook("onRoute", (r) => {

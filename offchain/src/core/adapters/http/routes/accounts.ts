@@ -10,6 +10,7 @@ import { requireOwner, type SessionLookup } from "../auth.ts";
 import { cursorParam, decodeCursor, encodeCursor, HEX32_KEY, UINT_KEY } from "../cursor.ts";
 import { balanceJson, guaranteeJson } from "../wire.ts";
 import { errorResponses, parseOrThrow } from "./guarantees.ts";
+import { useZodSchemas } from "../zodSchemas.ts";
 
 export interface AccountRoutesDeps {
   lookupSession: SessionLookup;
@@ -29,6 +30,7 @@ const bearer = [{ siwe: [] }];
 
 /** Reads scoped to the SIWE-signed-in owner of the address (another address: 403). */
 export function accountRoutes(app: FastifyInstance, deps: AccountRoutesDeps): void {
+  useZodSchemas(app);
   for (const [path, list, who] of [
     ["/core/recipients/:addr/guarantees", deps.listByRecipient, "a recipient"],
     ["/core/payers/:addr/guarantees", deps.listByUser, "a payer"],

@@ -4,6 +4,7 @@ import { z } from "zod";
 
 import { nonceSchema, sessionSchema } from "../apiSchemas.ts";
 import { errorResponses, parseOrThrow } from "./guarantees.ts";
+import { useZodSchemas } from "../zodSchemas.ts";
 
 export interface AuthRoutesDeps {
   siweDomain: string;
@@ -28,6 +29,7 @@ const verifyBody = z.strictObject({
 
 /** SIWE (EIP-4361) sign-in: a single-use nonce, then a bearer session for scoped reads. */
 export function authRoutes(app: FastifyInstance, deps: AuthRoutesDeps): void {
+  useZodSchemas(app);
   app.post(
     "/core/auth/nonce",
     {

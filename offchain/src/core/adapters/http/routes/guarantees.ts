@@ -7,10 +7,10 @@ import type { StoredGuarantee } from "../../../issuance/guaranteeStore.ts";
 import type { IssueGuarantee } from "../../../issuance/issueGuarantee.ts";
 import { issueGuaranteeBodySchema, parseIssueGuaranteeBody } from "../../../issuance/requestSchema.ts";
 import { certificateSchema, errorSchema, guaranteeSchema } from "../apiSchemas.ts";
-import { fieldIssues, parseOrThrow } from "../fieldIssues.ts";
+import { invalidInput, parseOrThrow } from "../fieldIssues.ts";
 import type { Metrics } from "../metrics.ts";
 import { certificateJson, guaranteeJson } from "../wire.ts";
-import { InvalidInputError } from "../../../../protocol/errors.ts";
+import { useZodSchemas } from "../zodSchemas.ts";
 
 export { parseOrThrow };
 
@@ -31,6 +31,7 @@ export const guaranteeIdParam = z.strictObject({
 export const errorResponses = { "4XX": errorSchema, "5XX": errorSchema } as const;
 
 export function guaranteeRoutes(app: FastifyInstance, deps: GuaranteeRoutesDeps): void {
+  useZodSchemas(app);
   app.post(
     "/core/guarantees",
     {
@@ -45,16 +46,7 @@ export function guaranteeRoutes(app: FastifyInstance, deps: GuaranteeRoutesDeps)
       let outcome = "INTERNAL";
       try {
         const parsed = parseIssueGuaranteeBody(request.body);
-        if (!parsed.success) {
-          const issues = fieldIssues(parsed.error, request.body);
-          const first = issues[0];
-          throw new InvalidInputError(
-            first
-              ? `invalid guarantee request: ${first.path || "(body)"}: ${first.message}`
-              : "invalid guarantee request",
-            { issues },
-          );
-        }
+        if (!parsed.success) throw invalidInput(parsed.error, request.body, "guarantee request");
         const { certificate, created } = await deps.issue(parsed.data.request, parsed.data.signature);
         outcome = created ? "ISSUED" : "IDEMPOTENT";
         return reply.status(created ? 201 : 200).send(certificateJson(certificate));
