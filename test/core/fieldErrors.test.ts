@@ -142,6 +142,25 @@ describe("Core field errors: one {path, code, message} per bad field", function 
     }
   });
 
+  it("reports route parameters by name, a cycle id above uint256 included (never a database error)", async function () {
+    const big = (1n << 256n).toString();
+    const res = await core.app.inject({ method: "GET", url: `/core/cycles/${big}/0x${"00".repeat(20)}` });
+    expect(res.statusCode).to.equal(400);
+    expect(res.json().error.details.issues).to.deep.equal([
+      { path: "cycleId", code: "OUT_OF_RANGE", message: "is above uint256" },
+    ]);
+    const addr = await core.app.inject({
+      method: "GET",
+      url: `/core/cycles/1/0xA15BB66138824A1c7167f5E85b957d04Dd34E468/positions/0x12`,
+    });
+    expect(addr.json().error.details.issues.map((i: { path: string; code: string }) => [i.path, i.code])).to.deep.equal(
+      [
+        ["asset", "BAD_CHECKSUM"],
+        ["participant", "INVALID_FORMAT"],
+      ],
+    );
+  });
+
   it("reports a bad list parameter by name (limit, cursor)", async function () {
     const res = await core.app.inject({ method: "GET", url: "/core/cycles?limit=0&cursor=%2F%2F" });
     expect(res.statusCode).to.equal(400);

@@ -137,10 +137,24 @@ for (const backend of BACKENDS) {
       });
       expect(res.statusCode).to.equal(400);
       expect(res.json().error.details.issues[0]).to.include({ path: "cursor", code: "INVALID_CURSOR" });
-      const tampered = Buffer.from('["cycles","1e3","0x00"]').toString("base64url");
-      const bad = await core.app.inject({ method: "GET", url: `/core/cycles?cursor=${tampered}` });
-      expect(bad.statusCode).to.equal(400);
-      expect(bad.json().error.details.issues[0].code).to.equal("INVALID_CURSOR");
+      const cycles = (key: string[]) =>
+        `/core/cycles?cursor=${Buffer.from(JSON.stringify(["cycles", ...key])).toString("base64url")}`;
+      const payers = (key: string[]) =>
+        `/core/payers/${payer.address}/guarantees?cursor=${Buffer.from(JSON.stringify(["guarantees", ...key])).toString("base64url")}`;
+      // Shapes no server answer has, values past what the columns hold: each a 400, never a database error.
+      for (const url of [
+        cycles(["1e3", ETH]),
+        cycles([(1n << 256n).toString(), ETH]),
+        cycles(["1", ETH.toUpperCase()]),
+        cycles(["1"]),
+        payers(["9".repeat(19), `0x${"00".repeat(32)}`]),
+        payers(["1", "0x00"]),
+        "/core/cycles?cursor=bm90IGpzb24",
+      ]) {
+        const bad = await core.app.inject({ method: "GET", url, headers: { authorization: `Bearer ${token}` } });
+        expect(bad.statusCode, url).to.equal(400);
+        expect(bad.json().error.details.issues[0].code, url).to.equal("INVALID_CURSOR");
+      }
     });
   });
 }

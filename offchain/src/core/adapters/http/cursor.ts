@@ -22,7 +22,12 @@ export const cursorParam = z
   .describe("`next` of the previous page (opaque); absent for the first page");
 
 /** The key of a cursor made for `kind` with `arity` fields, or INVALID_INPUT at `cursor` (code INVALID_CURSOR). */
-export function decodeCursor(kind: CursorKind, cursor: string, arity: number, valid: RegExp[]): string[] {
+export function decodeCursor(
+  kind: CursorKind,
+  cursor: string,
+  arity: number,
+  valid: ((v: string) => boolean)[],
+): string[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
@@ -30,7 +35,7 @@ export function decodeCursor(kind: CursorKind, cursor: string, arity: number, va
     parsed = undefined;
   }
   const key = Array.isArray(parsed) && parsed[0] === kind ? parsed.slice(1) : undefined;
-  if (!key || key.length !== arity || !key.every((v, i) => typeof v === "string" && (valid[i] ?? /^$/).test(v))) {
+  if (!key || key.length !== arity || !key.every((v, i) => typeof v === "string" && (valid[i] ?? (() => false))(v))) {
     throw new InvalidInputError("invalid cursor: pass `next` of a previous page of this list", {
       issues: [{ path: "cursor", code: "INVALID_CURSOR", message: `not a cursor of this ${kind} list` }],
     });
@@ -38,6 +43,10 @@ export function decodeCursor(kind: CursorKind, cursor: string, arity: number, va
   return key as string[];
 }
 
-export const UINT_KEY = /^[0-9]{1,78}$/;
-export const HEX32_KEY = /^0x[0-9a-f]{64}$/;
-export const ADDRESS_KEY = /^0x[0-9a-f]{40}$/;
+const MAX_UINT256 = (1n << 256n) - 1n;
+/** A uint256 in decimal (cycle ids). */
+export const UINT_KEY = (v: string) => /^[0-9]{1,78}$/.test(v) && BigInt(v) <= MAX_UINT256;
+/** Microseconds since 1970 that PostgreSQL can turn back into a timestamptz (well inside int64). */
+export const MICROS_KEY = (v: string) => /^[0-9]{1,17}$/.test(v);
+export const HEX32_KEY = (v: string) => /^0x[0-9a-f]{64}$/.test(v);
+export const ADDRESS_KEY = (v: string) => /^0x[0-9a-f]{40}$/.test(v);

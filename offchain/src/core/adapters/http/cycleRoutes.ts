@@ -41,8 +41,9 @@ export interface CycleRoutesDeps {
 const address = addressSchema;
 const uint = z
   .string()
-  .regex(/^[0-9]{1,78}$/, "must be a decimal integer")
-  .transform(BigInt);
+  .regex(/^[0-9]{1,78}$/, { message: "must be a decimal integer", abort: true })
+  .transform(BigInt)
+  .refine((v) => v < 1n << 256n, { message: "is above uint256", params: { code: "OUT_OF_RANGE" } });
 const cycleParams = z.strictObject({ cycleId: uint, asset: address });
 const positionParams = cycleParams.extend({ participant: address });
 const listQuery = z.strictObject({

@@ -7,7 +7,7 @@ import type { ListGuarantees } from "../../db/guaranteeRepository.ts";
 import { addressSchema } from "../../../issuance/requestSchema.ts";
 import { balancesSchema, guaranteePageSchema } from "../apiSchemas.ts";
 import { requireOwner, type SessionLookup } from "../auth.ts";
-import { cursorParam, decodeCursor, encodeCursor, HEX32_KEY, UINT_KEY } from "../cursor.ts";
+import { cursorParam, decodeCursor, encodeCursor, HEX32_KEY, MICROS_KEY } from "../cursor.ts";
 import { balanceJson, guaranteeJson } from "../wire.ts";
 import { errorResponses, parseOrThrow } from "./guarantees.ts";
 import { useZodSchemas } from "../zodSchemas.ts";
@@ -52,7 +52,7 @@ export function accountRoutes(app: FastifyInstance, deps: AccountRoutesDeps): vo
         const { limit, cursor } = parseOrThrow(pageQuery, request.query, "query");
         const after = cursor
           ? (([micros, id]) => ({ createdAtMicros: BigInt(micros!), guaranteeId: id as Hex }))(
-              decodeCursor("guarantees", cursor, 2, [UINT_KEY, HEX32_KEY]),
+              decodeCursor("guarantees", cursor, 2, [MICROS_KEY, HEX32_KEY]),
             )
           : undefined;
         const page = await list(addr, limit, after);
