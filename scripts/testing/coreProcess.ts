@@ -23,6 +23,12 @@ const die = () => {
 };
 const schedulerHooks: SchedulerHooks = crashAt ? { [crashAt]: die } : {};
 
+// The tests that spawn replicas poll them every 50 ms from one address and load them from one address: the
+// per-client limits would answer 429 to what they measure (test/core/limits.test.ts tests the limits).
+for (const name of ["FOURMICA_RATE_LIMIT_MAX", "FOURMICA_RATE_LIMIT_ISSUE_MAX", "FOURMICA_RATE_LIMIT_AUTH_MAX"]) {
+  process.env[name] ??= "10000000";
+}
+
 const core = await createCore(loadConfig(), {
   logger: pino({ level: "silent" }),
   isValidSignature: async () => false,

@@ -125,7 +125,8 @@ for (const backend of BACKENDS) {
         const { body } = await get("/core/openapi.json");
         expect(body.openapi).to.equal("3.1.0");
         expect(body.paths["/core/guarantees"].post).to.be.an("object");
-        expect(JSON.stringify(body.components.schemas.GuaranteeRequestBody)).to.include("reqId");
+        const requestBody = body.paths["/core/guarantees"].post.requestBody.content["application/json"].schema;
+        expect(JSON.stringify(requestBody)).to.include("reqId");
       });
 
       it("answers an unknown route with a JSON 404", async function () {
@@ -201,7 +202,7 @@ for (const backend of BACKENDS) {
         }
       });
 
-      it("refuses a replayed nonce, another domain, another chain and a forged signature (SIWE_INVALID)", async function () {
+      it("refuses a replayed nonce, another domain, another chain, an expired message and a forged signature", async function () {
         const first = await signIn(payer);
         expect(first.status).to.equal(200);
         const before = await snapshot(db);
@@ -211,11 +212,11 @@ for (const backend of BACKENDS) {
           payload: { message: first.message, signature: first.signature },
         });
         expect(replay.statusCode).to.equal(401);
-        expect(replay.json().error.code).to.equal("SIWE_INVALID");
-        expect((await signIn(payer, { domain: "evil.test" })).body.error.code).to.equal("SIWE_INVALID");
-        expect((await signIn(payer, { chainId: 1 })).body.error.code).to.equal("SIWE_INVALID");
+        expect(replay.json().error.code).to.equal("SIWE_NONCE_INVALID");
+        expect((await signIn(payer, { domain: "evil.test" })).body.error.code).to.equal("SIWE_DOMAIN_MISMATCH");
+        expect((await signIn(payer, { chainId: 1 })).body.error.code).to.equal("SIWE_CHAIN_MISMATCH");
         expect((await signIn(payer, { expirationTime: new Date(Number(NOW) * 1000 - 1) })).body.error.code).to.equal(
-          "SIWE_INVALID",
+          "SIWE_EXPIRED",
         );
         const nonce = (await core.app.inject({ method: "POST", url: "/core/auth/nonce" })).json();
         const message = createSiweMessage({
@@ -225,6 +226,7 @@ for (const backend of BACKENDS) {
           nonce: nonce.nonce,
           uri: nonce.uri,
           version: "1",
+          issuedAt: new Date(Number(NOW) * 1000 - 1000),
         });
         const forged = await core.app.inject({
           method: "POST",
@@ -232,6 +234,7 @@ for (const backend of BACKENDS) {
           payload: { message, signature: await otherPayer.signMessage({ message }) },
         });
         expect(forged.statusCode).to.equal(401);
+        expect(forged.json().error.code).to.equal("SIWE_SIGNATURE_MISMATCH");
         expect(await snapshot(db)).to.equal(before);
       });
 

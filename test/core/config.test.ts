@@ -33,6 +33,52 @@ describe("loadConfig", function () {
     expect(c.httpPort).to.equal(8080);
   });
 
+  it("sets the limits for unauthenticated callers, from the environment or the defaults", function () {
+    expect(loadConfig(minimal, NOW).limits).to.deep.equal({
+      rateLimitWindowMs: 60_000,
+      rateLimitMax: 600,
+      rateLimitIssueMax: 6_000,
+      rateLimitAuthMax: 30,
+      trustProxy: false,
+      siweMaxNoncesPerClient: 5,
+      siweClockSkewSeconds: 60,
+      codeCacheMs: 60_000,
+    });
+    const c = loadConfig(
+      {
+        ...minimal,
+        FOURMICA_RATE_LIMIT_WINDOW_MS: "1000",
+        FOURMICA_RATE_LIMIT_MAX: "7",
+        FOURMICA_RATE_LIMIT_ISSUE_MAX: "8",
+        FOURMICA_RATE_LIMIT_AUTH_MAX: "9",
+        FOURMICA_TRUST_PROXY: "true",
+        FOURMICA_SIWE_MAX_NONCES_PER_CLIENT: "2",
+        FOURMICA_SIWE_CLOCK_SKEW_SECONDS: "0",
+        FOURMICA_CODE_CACHE_MS: "0",
+      },
+      NOW,
+    );
+    expect(c.limits).to.deep.equal({
+      rateLimitWindowMs: 1_000,
+      rateLimitMax: 7,
+      rateLimitIssueMax: 8,
+      rateLimitAuthMax: 9,
+      trustProxy: true,
+      siweMaxNoncesPerClient: 2,
+      siweClockSkewSeconds: 0,
+      codeCacheMs: 0,
+    });
+    try {
+      loadConfig({ ...minimal, FOURMICA_RATE_LIMIT_MAX: "0", FOURMICA_TRUST_PROXY: "yes" }, NOW);
+      expect.fail("should throw");
+    } catch (e) {
+      expect(e).to.be.instanceOf(ConfigError);
+      const problems = (e as ConfigError).details!.problems as string[];
+      expect(problems.some((p) => p.startsWith("FOURMICA_RATE_LIMIT_MAX"))).to.equal(true);
+      expect(problems.some((p) => p.startsWith("FOURMICA_TRUST_PROXY"))).to.equal(true);
+    }
+  });
+
   it("lists every bad variable in one error", function () {
     try {
       loadConfig({

@@ -118,6 +118,7 @@ for (const backend of BACKENDS) {
         const wallet: Address = "0x000000000000000000000000000000000000c0de";
         const seen: [Address, Hex, Hex][] = [];
         const scw = await startCore(db, {
+          hasCode: async (w) => w === wallet,
           isValidSignature: async (w, digest, sig) => {
             seen.push([w, digest, sig]);
             return w === wallet && sig === "0xc0ffee";
@@ -129,7 +130,12 @@ for (const backend of BACKENDS) {
           expect(res.status, JSON.stringify(res.body)).to.equal(201);
           expect(seen[0]?.[0]).to.equal(wallet);
           expect(seen[0]?.[1]).to.match(/^0x[0-9a-f]{64}$/);
-          await expectRejected(wire(v1Request({ user: wallet }), "0xbad0"), 400, "INVALID_SIGNATURE", scw);
+          await expectRejected(
+            wire(v1Request({ user: wallet }), "0xbad0"),
+            400,
+            "PAYER_SIGNATURE_ERC1271_REJECTED",
+            scw,
+          );
         } finally {
           await scw.close();
         }
@@ -294,20 +300,20 @@ for (const backend of BACKENDS) {
         });
       }
 
-      it("rejects a signature by someone else (INVALID_SIGNATURE)", async function () {
-        await expectRejected(await signedBody(v1Request(), otherPayer), 400, "INVALID_SIGNATURE");
+      it("rejects a signature by someone else (PAYER_SIGNATURE_MISMATCH)", async function () {
+        await expectRejected(await signedBody(v1Request(), otherPayer), 400, "PAYER_SIGNATURE_MISMATCH");
       });
 
-      it("rejects a request altered after signing (INVALID_SIGNATURE)", async function () {
+      it("rejects a request altered after signing (PAYER_SIGNATURE_MISMATCH)", async function () {
         const request = v1Request({ amount: 10n });
         const sig = await sign(payer, request);
-        await expectRejected(wire({ ...request, amount: 11n }, sig), 400, "INVALID_SIGNATURE");
+        await expectRejected(wire({ ...request, amount: 11n }, sig), 400, "PAYER_SIGNATURE_MISMATCH");
       });
 
-      it("rejects a signature for another Core4Mica deployment (INVALID_SIGNATURE)", async function () {
+      it("rejects a signature for another Core4Mica deployment (PAYER_SIGNATURE_MISMATCH)", async function () {
         const other = await startCore(db, {}, testConfig({ core4Mica: "0x00000000000000000000000000000000000000aa" }));
         try {
-          await expectRejected(await signedBody(v1Request()), 400, "INVALID_SIGNATURE", other);
+          await expectRejected(await signedBody(v1Request()), 400, "PAYER_SIGNATURE_MISMATCH", other);
         } finally {
           await other.close();
         }

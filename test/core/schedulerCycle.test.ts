@@ -220,7 +220,7 @@ for (const backend of SCHEDULER_BACKENDS) {
       const pages: { guaranteeId: Hex; user: Address; recipient: Address; amount: string }[] = [];
       let after: string | null = null;
       do {
-        const page = await get(app, `/core/cycles/${cycleId}/${ETH}/batch?limit=3${after ? `&after=${after}` : ""}`);
+        const page = await get(app, `/core/cycles/${cycleId}/${ETH}/batch?limit=3${after ? `&cursor=${after}` : ""}`);
         pages.push(...page.body.guarantees);
         after = page.body.next;
       } while (after !== null);

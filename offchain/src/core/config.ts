@@ -43,7 +43,40 @@ export interface CoreConfig {
   schedulerIntervalMs?: number | undefined;
   /** The OPERATOR role holder named by the deployments file, if any (Core warns when its key is another). */
   deploymentOperator?: Address | undefined;
+  /**
+   * What an unauthenticated caller may cost (docs/operations.md, "Limits"). loadConfig always sets it; absent (in
+   * tests that build a config by hand) means no rate limits and the defaults below for the rest.
+   */
+  limits?: LimitsConfig | undefined;
 }
+
+export interface LimitsConfig {
+  /** Rate-limit window (FOURMICA_RATE_LIMIT_WINDOW_MS, default 60,000). Every limit below counts per client per window. */
+  rateLimitWindowMs: number;
+  /** Reads and lifecycle actions per client per window (FOURMICA_RATE_LIMIT_MAX, default 600). */
+  rateLimitMax: number;
+  /** POST /core/guarantees per client per window (FOURMICA_RATE_LIMIT_ISSUE_MAX, default 6,000: 100/s). */
+  rateLimitIssueMax: number;
+  /** SIWE nonce and verify calls per client per window (FOURMICA_RATE_LIMIT_AUTH_MAX, default 30). */
+  rateLimitAuthMax: number;
+  /** Use X-Forwarded-For for the client address (FOURMICA_TRUST_PROXY=true behind a reverse proxy; default false). */
+  trustProxy: boolean;
+  /** Outstanding SIWE nonces per client (FOURMICA_SIWE_MAX_NONCES_PER_CLIENT, default 5; the oldest are dropped). */
+  siweMaxNoncesPerClient: number;
+  /** Tolerated clock skew for a SIWE `Issued At`/`Not Before` in the future (FOURMICA_SIWE_CLOCK_SKEW_SECONDS, 60). */
+  siweClockSkewSeconds: number;
+  /** How long a payer's `eth_getCode` answer is reused (FOURMICA_CODE_CACHE_MS, default 60,000). */
+  codeCacheMs: number;
+}
+
+/** The limits Core applies when the config names none (LimitsConfig documents each). */
+export const DEFAULT_LIMITS: Omit<LimitsConfig, "rateLimitMax" | "rateLimitIssueMax" | "rateLimitAuthMax"> = {
+  rateLimitWindowMs: 60_000,
+  trustProxy: false,
+  siweMaxNoncesPerClient: 5,
+  siweClockSkewSeconds: 60,
+  codeCacheMs: 60_000,
+};
 
 export interface SyncConfig {
   /** First block followed: the vault's deployment block. */
@@ -139,6 +172,14 @@ const envSchema = z.object({
   FOURMICA_SYNC_CHUNK_BLOCKS: z.string().default("1000").pipe(seconds),
   FOURMICA_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(4_000),
   FOURMICA_SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(15_000),
+  FOURMICA_RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+  FOURMICA_RATE_LIMIT_MAX: z.coerce.number().int().min(1).max(10_000_000).default(600),
+  FOURMICA_RATE_LIMIT_ISSUE_MAX: z.coerce.number().int().min(1).max(10_000_000).default(6_000),
+  FOURMICA_RATE_LIMIT_AUTH_MAX: z.coerce.number().int().min(1).max(10_000_000).default(30),
+  FOURMICA_TRUST_PROXY: z.enum(["true", "false"]).default("false"),
+  FOURMICA_SIWE_MAX_NONCES_PER_CLIENT: z.coerce.number().int().min(1).max(1_000).default(5),
+  FOURMICA_SIWE_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(3_600).default(60),
+  FOURMICA_CODE_CACHE_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
   FOURMICA_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -277,6 +318,16 @@ export function loadConfig(
     },
     schedulerIntervalMs: e.FOURMICA_SCHEDULER_INTERVAL_MS,
     deploymentOperator: deployments.roles?.operator,
+    limits: {
+      rateLimitWindowMs: e.FOURMICA_RATE_LIMIT_WINDOW_MS,
+      rateLimitMax: e.FOURMICA_RATE_LIMIT_MAX,
+      rateLimitIssueMax: e.FOURMICA_RATE_LIMIT_ISSUE_MAX,
+      rateLimitAuthMax: e.FOURMICA_RATE_LIMIT_AUTH_MAX,
+      trustProxy: e.FOURMICA_TRUST_PROXY === "true",
+      siweMaxNoncesPerClient: e.FOURMICA_SIWE_MAX_NONCES_PER_CLIENT,
+      siweClockSkewSeconds: e.FOURMICA_SIWE_CLOCK_SKEW_SECONDS,
+      codeCacheMs: e.FOURMICA_CODE_CACHE_MS,
+    },
   };
 }
 

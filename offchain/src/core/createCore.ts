@@ -16,7 +16,7 @@ import { privateKeyToAccount } from "viem/accounts";
 
 import { startBackgroundJobs, type BackgroundJobs } from "./adapters/chain/backgroundJobs.ts";
 import { ChainUnavailableError } from "./adapters/chain/chainActions.ts";
-import { createErc1271Verifier } from "./adapters/chain/erc1271.ts";
+import { createWalletChecker } from "./adapters/chain/erc1271.ts";
 import { readGuaranteeExpiry, readValidationStatus } from "./adapters/chain/vaultReads.ts";
 import { readScheduleSegments } from "./adapters/chain/viemClearingHouseGateway.ts";
 import { createLifecycleRepository } from "./adapters/db/lifecycleRepository.ts";
@@ -28,14 +28,14 @@ import { openDatabase } from "./adapters/db/openDatabase.ts";
 import { consumeNonce, createNonce, createSession, findSession } from "./adapters/db/sessionRepository.ts";
 import { createMetrics } from "./adapters/http/metrics.ts";
 import { buildHttpServer } from "./adapters/http/server.ts";
-import { redactedConfig, type CoreConfig } from "./config.ts";
-import { SiweError, verifySiweSignIn } from "./auth/verifySiweSignIn.ts";
+import { DEFAULT_LIMITS, redactedConfig, type CoreConfig } from "./config.ts";
+import { SiweCode, SiweError, verifySiweSignIn } from "./auth/verifySiweSignIn.ts";
 import { g1ToEip2537, loadBlsBackend, type BlsBackend } from "../protocol/bls/index.ts";
 import { guaranteeDomain } from "../protocol/guaranteeDomain.ts";
 import { loadSecp256k1Recovery, type Secp256k1Recovery } from "../protocol/secp256k1/index.ts";
 import { createIssuance, type IssueGuarantee } from "./issuance/issueGuarantee.ts";
 import { createLifecycle, type Lifecycle } from "./lifecycle/createLifecycle.ts";
-import type { IsValidSignature } from "./issuance/verifyPayerSignature.ts";
+import type { HasCode, IsValidSignature } from "./issuance/verifyPayerSignature.ts";
 import { segmentsOf, type ScheduleSegment } from "../protocol/cycles/cycleSchedule.ts";
 import { createCycleScheduler, type CycleScheduler } from "./services/scheduler/createCycleScheduler.ts";
 import type { SchedulerHooks } from "./services/scheduler/createScheduler.ts";
@@ -47,6 +47,8 @@ export interface CoreDeps {
   /** Unix seconds; defaults to the wall clock. */
   now?: () => bigint;
   isValidSignature?: IsValidSignature;
+  /** Whether an address has code (payers with code sign through ERC-1271 only); defaults to a cached eth_getCode. */
+  hasCode?: HasCode;
   logger?: Logger;
   bls?: BlsBackend;
   /** A chain client (tests, the demo: Hardhat's); otherwise one over `transport`, else over config.rpcUrl. */
@@ -134,7 +136,10 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
     const chainClient =
       deps.chainClient ??
       (chainTransport ? (createPublicClient({ transport: chainTransport }) as PublicClient) : undefined);
-    const isValidSignature = deps.isValidSignature ?? createErc1271Verifier(chainClient);
+    const limits = { ...DEFAULT_LIMITS, ...config.limits };
+    const wallets = createWalletChecker(chainClient, { codeCacheMs: limits.codeCacheMs });
+    const isValidSignature = deps.isValidSignature ?? wallets.isValidSignature;
+    const hasCode = deps.hasCode ?? wallets.hasCode;
 
     // Issuance numbers cycles with the ClearingHouse's segments: the configured genesis segment until the chain's
     // are read (refreshSchedule: at startBackground and on scheduler ticks, at most once a minute).
@@ -155,6 +160,7 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       store: guarantees,
       signer,
       isValidSignature,
+      hasCode,
       recovery,
       now,
     });
@@ -239,6 +245,7 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
     const metrics = createMetrics();
     const app = buildHttpServer({
       logger,
+      limits: config.limits,
       metrics,
       issue,
       lifecycle,
@@ -250,15 +257,28 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       siweDomain: config.siweDomain,
       siweUri: config.siweUri,
       chainId: config.chainId,
-      createNonce: () => createNonce(db, SIWE_NONCE_TTL_SECONDS),
+      createNonce: (client) =>
+        createNonce(db, {
+          ttlSeconds: SIWE_NONCE_TTL_SECONDS,
+          client,
+          maxPerClient: limits.siweMaxNoncesPerClient,
+        }),
       signIn: async (message, signature) => {
         const { address, nonce } = await verifySiweSignIn(
           message,
           signature,
-          { domain: config.siweDomain, chainId: config.chainId, now: new Date(Number(now()) * 1000) },
+          {
+            domain: config.siweDomain,
+            uri: config.siweUri,
+            chainId: config.chainId,
+            now: new Date(Number(now()) * 1000),
+            clockSkewSeconds: limits.siweClockSkewSeconds,
+          },
           isValidSignature,
         );
-        if (!(await consumeNonce(db, nonce))) throw new SiweError("nonce unknown, used or expired");
+        if (!(await consumeNonce(db, nonce))) {
+          throw new SiweError(SiweCode.NONCE_INVALID, "nonce unknown, used or expired");
+        }
         const session = await createSession(db, address, config.sessionTtlSeconds);
         return { ...session, address };
       },

@@ -1,4 +1,5 @@
 import { FourMicaError } from "../../protocol/errors.ts";
+import { PayerSignatureCode } from "../../protocol/secp256k1/ecdsaSignatureRefusal.ts";
 
 /**
  * Issuance failures. Each code is stable; offchain/src/core/adapters/http/errorStatus.ts maps it to a status.
@@ -13,6 +14,8 @@ export const IssuanceCode = {
   UNTRUSTED_REGISTRY: "UNTRUSTED_REGISTRY",
   VALIDATION_CHAIN_MISMATCH: "VALIDATION_CHAIN_MISMATCH",
   INVALID_SIGNATURE: "INVALID_SIGNATURE",
+  // The payer signature's refusals, one per reason the vault would refuse it (verifyPayerSignature.ts).
+  ...PayerSignatureCode,
   PAYER_SUSPENDED: "PAYER_SUSPENDED",
   INSUFFICIENT_COLLATERAL: "INSUFFICIENT_COLLATERAL",
   GUARANTEE_CONFLICT: "GUARANTEE_CONFLICT",

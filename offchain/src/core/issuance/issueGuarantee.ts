@@ -9,7 +9,7 @@ import { requestDomainSeparator } from "../../protocol/requestDomainSeparator.ts
 import type { Secp256k1Recovery } from "../../protocol/secp256k1/types.ts";
 import { IssuanceCode, IssuanceError } from "./issuanceErrors.ts";
 import { validateRequest, type IssuancePolicy } from "./validateRequest.ts";
-import { verifyPayerSignature, type IsValidSignature } from "./verifyPayerSignature.ts";
+import { verifyPayerSignature, type HasCode, type IsValidSignature } from "./verifyPayerSignature.ts";
 
 export interface IssuanceDeps {
   policy: IssuancePolicy;
@@ -18,6 +18,8 @@ export interface IssuanceDeps {
   store: GuaranteeStore;
   signer: CertificateSigner;
   isValidSignature: IsValidSignature;
+  /** Whether a payer has code (then only ERC-1271 is asked, as the vault does). */
+  hasCode: HasCode;
   /** Payer-signature recovery (native libsecp256k1, else viem). */
   recovery: Secp256k1Recovery;
   /** Unix seconds. */
@@ -47,6 +49,7 @@ export function createIssuance(deps: IssuanceDeps): IssueGuarantee {
     digest: createGuaranteeRequestHasher({ chainId: deps.policy.chainId, verifyingContract: deps.core4Mica }),
     recovery: deps.recovery,
     isValidSignature: deps.isValidSignature,
+    hasCode: deps.hasCode,
   };
   // The id is keyed by the vault's EIP-712 domain only (docs/protocol.md §2): computed once.
   const separator = requestDomainSeparator({ chainId: deps.policy.chainId, verifyingContract: deps.core4Mica });

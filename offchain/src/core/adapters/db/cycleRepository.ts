@@ -307,3 +307,38 @@ export async function pageBatchGuarantees(
     amount: fromDbAmount(r.amount),
   }));
 }
+
+/**
+ * One page of cycles (any status), newest first, keyed on the primary key (cycle_id DESC, asset ASC): `after` is
+ * the last (cycle, asset) of the previous page. Rows added meanwhile never shift a page.
+ */
+export async function pageCycles(
+  q: Queryable,
+  limit: number,
+  after?: { cycleId: bigint; asset: Address },
+): Promise<CycleRecord[]> {
+  const { rows } = after
+    ? await q.query<CycleRow>(
+        `${SELECT_CYCLES} WHERE c.cycle_id < $1 OR (c.cycle_id = $1 AND c.asset COLLATE "C" > $2)
+         ORDER BY c.cycle_id DESC, c.asset COLLATE "C" LIMIT $3`,
+        [toDbAmount(after.cycleId), after.asset.toLowerCase(), limit],
+      )
+    : await q.query<CycleRow>(`${SELECT_CYCLES} ORDER BY c.cycle_id DESC, c.asset COLLATE "C" LIMIT $1`, [limit]);
+  return rows.map(toRecord);
+}
+
+/** One page of a (cycle, asset)'s positions (flat ones included), by participant, after `after`. */
+export async function pagePositions(
+  q: Queryable,
+  cycleId: bigint,
+  asset: Address,
+  limit: number,
+  after?: Address,
+): Promise<PositionRecord[]> {
+  const { rows } = await q.query<PositionRow>(
+    `SELECT participant, role, gross_out, gross_in, amount, status FROM positions
+     WHERE cycle_id = $1 AND asset = $2 AND participant COLLATE "C" > $3 ORDER BY participant COLLATE "C" LIMIT $4`,
+    [toDbAmount(cycleId), asset.toLowerCase(), (after ?? "0x").toLowerCase(), limit],
+  );
+  return rows.map(toPosition);
+}

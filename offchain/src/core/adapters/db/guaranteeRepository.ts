@@ -32,7 +32,7 @@ interface GuaranteeRow {
 const COLUMNS =
   "guarantee_id, version, cycle_id, user_address, recipient, asset, req_id, amount, ts, status, content_hash, claims, bls_signature, signature_eip2537";
 
-/** Issuance cause recorded in guarantee_transitions (written by the issue_guarantee function, migration 002). */
+/** Issuance cause recorded in guarantee_transitions (written by the issue_guarantee function, migration 003). */
 export const CAUSE_ISSUED = "ISSUED";
 
 function toStored(r: GuaranteeRow): StoredGuarantee {
@@ -63,7 +63,7 @@ async function findById(q: Queryable, id: Hex): Promise<GuaranteeRow | undefined
 }
 
 /**
- * Issuance as one statement: the issue_guarantee function (migration 002) checks the id and the payer, inserts the
+ * Issuance as one statement: the issue_guarantee function (migration 003) checks the id and the payer, inserts the
  * guarantee, takes the atomic conditional lock and writes the transition in one implicit transaction. One round
  * trip instead of seven (BEGIN, two reads, three writes, COMMIT), with the same checks in the same
  * order; see the migration for why the concurrency behaviour is unchanged.
@@ -71,9 +71,23 @@ async function findById(q: Queryable, id: Hex): Promise<GuaranteeRow | undefined
 const ISSUE_SQL = `SELECT outcome, available FROM issue_guarantee($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
   $13, $14, $15, $16, $17, $18, $19)`;
 
+/** Where a page of a payer's or recipient's guarantees ends: (created_at in microseconds, guarantee_id), unique. */
+export interface GuaranteePageKey {
+  createdAtMicros: bigint;
+  guaranteeId: Hex;
+}
+
+export interface GuaranteePage {
+  guarantees: StoredGuarantee[];
+  /** The key of the last row when the page is full (more may follow), else undefined. */
+  last: GuaranteePageKey | undefined;
+}
+
+export type ListGuarantees = (who: Address, limit: number, after?: GuaranteePageKey) => Promise<GuaranteePage>;
+
 export function createGuaranteeRepository(db: Database): GuaranteeStore & {
-  listByUser(user: Address, limit: number, before?: Date): Promise<StoredGuarantee[]>;
-  listByRecipient(recipient: Address, limit: number, before?: Date): Promise<StoredGuarantee[]>;
+  listByUser: ListGuarantees;
+  listByRecipient: ListGuarantees;
 } {
   const map = toStored;
 
@@ -138,20 +152,35 @@ export function createGuaranteeRepository(db: Database): GuaranteeStore & {
       const row = await findById(db, id);
       return row && map(row);
     },
-    async listByUser(user, limit, before) {
-      return list("user_address", user, limit, before);
+    async listByUser(user, limit, after) {
+      return list("user_address", user, limit, after);
     },
-    async listByRecipient(recipient, limit, before) {
-      return list("recipient", recipient, limit, before);
+    async listByRecipient(recipient, limit, after) {
+      return list("recipient", recipient, limit, after);
     },
   };
 
-  async function list(column: "user_address" | "recipient", who: Address, limit: number, before?: Date) {
-    const { rows } = await db.query<GuaranteeRow>(
-      `SELECT ${COLUMNS} FROM guarantees WHERE ${column} = $1 AND created_at < $2
-       ORDER BY created_at DESC, guarantee_id LIMIT $3`,
-      [who, (before ?? new Date("9999-01-01")).toISOString(), limit],
-    );
-    return rows.map(map);
+  /**
+   * Newest first, keyed on (created_at, guarantee_id): unique and totally ordered, so pages neither skip nor repeat
+   * a row, and guarantees issued while a client pages (newer) never shift the pages it has not read yet.
+   */
+  async function list(column: "user_address" | "recipient", who: Address, limit: number, after?: GuaranteePageKey) {
+    const select = `SELECT ${COLUMNS}, (extract(epoch FROM created_at) * 1000000)::bigint::text AS created_us
+      FROM guarantees WHERE ${column} = $1`;
+    const order = `ORDER BY created_at DESC, guarantee_id COLLATE "C" DESC`;
+    const { rows } = after
+      ? await db.query<GuaranteeRow & { created_us: string }>(
+          `${select} AND created_at <= (timestamptz 'epoch' + $2::bigint * interval '1 microsecond')
+             AND (created_at < (timestamptz 'epoch' + $2::bigint * interval '1 microsecond')
+                  OR guarantee_id COLLATE "C" < $3)
+           ${order} LIMIT $4`,
+          [who, after.createdAtMicros.toString(), after.guaranteeId, limit],
+        )
+      : await db.query<GuaranteeRow & { created_us: string }>(`${select} ${order} LIMIT $2`, [who, limit]);
+    const lastRow = rows.length === limit ? rows[rows.length - 1] : undefined;
+    return {
+      guarantees: rows.map(map),
+      last: lastRow && { createdAtMicros: BigInt(lastRow.created_us), guaranteeId: lastRow.guarantee_id as Hex },
+    };
   }
 }

@@ -1,14 +1,19 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import rateLimit from "@fastify/rate-limit";
+import swagger from "@fastify/swagger";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from "fastify";
+import { jsonSchemaTransform } from "fastify-type-provider-zod";
 
 import { FourMicaError } from "../../../protocol/errors.ts";
+import type { LimitsConfig } from "../../config.ts";
+import { healthSchema, looseObjectSchema } from "./apiSchemas.ts";
 import { sendError } from "./errorBody.ts";
 import type { Metrics } from "./metrics.ts";
-import { buildOpenApi } from "./openapi.ts";
 import { accountRoutes, type AccountRoutesDeps } from "./routes/accounts.ts";
 import { authRoutes, type AuthRoutesDeps } from "./routes/auth.ts";
-import { guaranteeRoutes, type GuaranteeRoutesDeps } from "./routes/guarantees.ts";
+import { errorResponses, guaranteeRoutes, type GuaranteeRoutesDeps } from "./routes/guarantees.ts";
 import { cycleRoutes, type CycleRoutesDeps } from "./cycleRoutes.ts";
 import { lifecycleRoutes, type LifecycleRoutesDeps } from "./lifecycleRoutes.ts";
+import { useZodSchemas } from "./zodSchemas.ts";
 
 export interface HttpDeps extends GuaranteeRoutesDeps, AccountRoutesDeps, AuthRoutesDeps, LifecycleRoutesDeps {
   logger: FastifyBaseLogger;
@@ -18,9 +23,51 @@ export interface HttpDeps extends GuaranteeRoutesDeps, AccountRoutesDeps, AuthRo
   health: () => Promise<{ ok: boolean; details: Record<string, unknown> }>;
   /** The cycle API (`/core/cycles...`); absent without a ClearingHouse. */
   cycles?: CycleRoutesDeps;
+  /** Per-client rate limits; absent: none (tests that build the server by hand). */
+  limits?: Pick<
+    LimitsConfig,
+    "rateLimitWindowMs" | "rateLimitMax" | "rateLimitIssueMax" | "rateLimitAuthMax" | "trustProxy"
+  >;
 }
 
-/** The Core HTTP API. Every error is `{error: {code, message, details?}}`; statuses come from errorStatus.ts. */
+/**
+ * The key a client is counted under: its IPv4 address, or the /64 prefix of its IPv6 address (one host usually
+ * holds a whole /64, so counting single IPv6 addresses would bound nothing).
+ */
+export function clientKey(ip: string): string {
+  const v4 = /^(?:::ffff:)?(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  if (v4) return v4[1]!;
+  if (!ip.includes(":")) return ip;
+  const [head = "", tail] = ip.toLowerCase().split("::");
+  const h = head === "" ? [] : head.split(":");
+  const t = tail === undefined || tail === "" ? [] : tail.split(":");
+  const groups = tail === undefined ? h : [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill("0"), ...t];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.padStart(4, "0"))
+    .join(":")}::/64`;
+}
+
+/** Which limit a route counts against: issuance, SIWE, or everything else. */
+function rateGroup(request: FastifyRequest): "issue" | "auth" | "read" {
+  const url = request.routeOptions.url ?? "";
+  if (url === "/core/guarantees" && request.method === "POST") return "issue";
+  if (url.startsWith("/core/auth/")) return "auth";
+  return "read";
+}
+
+const ROUTES = new WeakMap<FastifyInstance, { method: string; url: string }[]>();
+
+/** Every (method, url) the server registered (HEAD excluded), for comparing with the OpenAPI document. */
+export function registeredRoutes(app: FastifyInstance): { method: string; url: string }[] {
+  return [...(ROUTES.get(app) ?? [])];
+}
+
+/**
+ * The Core HTTP API. Every error is `{error: {code, message, details?}}`; statuses come from errorStatus.ts.
+ * Route schemas are zod: the handlers validate with them (parseOrThrow, so that errors keep that shape and name
+ * each bad field) and @fastify/swagger turns the same schemas into GET /core/openapi.json.
+ */
 export function buildHttpServer(deps: HttpDeps): FastifyInstance {
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.logger,
@@ -30,8 +77,17 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     // Per-request lines would dominate the issuance hot path; metrics carry counts and latency instead.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    trustProxy: deps.limits?.trustProxy ?? false,
   });
 
+  // Validation is the handlers' (parseOrThrow); serialization is plain JSON. The zod schemas on the routes are
+  // there for the OpenAPI document and are the same objects the handlers parse with.
+  useZodSchemas(app);
+  const routes: { method: string; url: string }[] = [];
+  ROUTES.set(app, routes);
+  app.addHook("onRoute", (r) => {
+    for (const method of [r.method].flat()) if (method !== "HEAD") routes.push({ method, url: r.url });
+  });
   app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
   app.setNotFoundHandler((request, reply) =>
     sendError(
@@ -41,22 +97,62 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     ),
   );
 
-  guaranteeRoutes(app, deps);
-  lifecycleRoutes(app, deps);
-  accountRoutes(app, deps);
-  authRoutes(app, deps);
-  if (deps.cycles) cycleRoutes(app, deps.cycles);
-
-  app.get("/core/public-params", async () => deps.publicParams);
-  app.get("/core/tokens", async () => deps.tokens);
-  app.get("/core/health", async (_request, reply) => {
-    const h = await deps.health();
-    return reply.status(h.ok ? 200 : 503).send({ status: h.ok ? "ok" : "unavailable", ...h.details });
+  app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: { title: "4Mica Core API", version: "0.2.0" },
+      components: {
+        securitySchemes: {
+          siwe: { type: "http", scheme: "bearer", description: "token from POST /core/auth/verify" },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
   });
-  app.get("/metrics", async (_request, reply) =>
-    reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
-  );
-  const openapi = buildOpenApi();
-  app.get("/core/openapi.json", async () => openapi);
+
+  const limits = deps.limits;
+  if (limits) {
+    const max = { issue: limits.rateLimitIssueMax, auth: limits.rateLimitAuthMax, read: limits.rateLimitMax };
+    app.register(rateLimit, {
+      global: true,
+      timeWindow: limits.rateLimitWindowMs,
+      max: (request) => max[rateGroup(request)],
+      keyGenerator: (request) => `${rateGroup(request)}|${clientKey(request.ip)}`,
+      errorResponseBuilder: (_request, context) =>
+        new FourMicaError("RATE_LIMITED", `rate limit of ${context.max} requests per ${context.after} exceeded`, {
+          details: { limit: context.max, retryAfterSeconds: Math.ceil(context.ttl / 1000) },
+        }),
+    });
+  }
+
+  app.register(async (api) => {
+    guaranteeRoutes(api, deps);
+    lifecycleRoutes(api, deps);
+    accountRoutes(api, { ...deps });
+    authRoutes(api, { ...deps, clientOf: clientKey });
+    if (deps.cycles) cycleRoutes(api, deps.cycles);
+
+    const ok = (summary: string) => ({ schema: { summary, response: { 200: looseObjectSchema, ...errorResponses } } });
+    api.get(
+      "/core/public-params",
+      ok("Keys, domains, addresses, versions, registries, schedule"),
+      async () => deps.publicParams,
+    );
+    api.get("/core/tokens", ok("Settlement assets"), async () => deps.tokens);
+    api.get(
+      "/core/health",
+      { schema: { summary: "Liveness and database", response: { 200: healthSchema, 503: healthSchema } } },
+      async (_request, reply) => {
+        const h = await deps.health();
+        return reply.status(h.ok ? 200 : 503).send({ status: h.ok ? "ok" : "unavailable", ...h.details });
+      },
+    );
+    api.get("/metrics", { schema: { summary: "Prometheus metrics (text exposition)" } }, async (_request, reply) =>
+      reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
+    );
+    api.get("/core/openapi.json", ok("This document: OpenAPI 3.1, generated from the route schemas"), async () =>
+      app.swagger(),
+    );
+  });
   return app;
 }

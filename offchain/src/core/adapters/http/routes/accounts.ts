@@ -1,52 +1,85 @@
 import type { FastifyInstance } from "fastify";
-import type { Address } from "viem";
+import type { Address, Hex } from "viem";
 import { z } from "zod";
 
 import type { Balance } from "../../db/balanceRepository.ts";
-import type { StoredGuarantee } from "../../../issuance/guaranteeStore.ts";
+import type { ListGuarantees } from "../../db/guaranteeRepository.ts";
+import { addressSchema } from "../../../issuance/requestSchema.ts";
+import { balancesSchema, guaranteePageSchema } from "../apiSchemas.ts";
 import { requireOwner, type SessionLookup } from "../auth.ts";
+import { cursorParam, decodeCursor, encodeCursor, HEX32_KEY, MICROS_KEY } from "../cursor.ts";
 import { balanceJson, guaranteeJson } from "../wire.ts";
-import { parseOrThrow } from "./guarantees.ts";
+import { errorResponses, parseOrThrow } from "./guarantees.ts";
+import { useZodSchemas } from "../zodSchemas.ts";
 
 export interface AccountRoutesDeps {
   lookupSession: SessionLookup;
-  listByRecipient: (who: Address, limit: number, before?: Date) => Promise<StoredGuarantee[]>;
-  listByUser: (who: Address, limit: number, before?: Date) => Promise<StoredGuarantee[]>;
+  listByRecipient: ListGuarantees;
+  listByUser: ListGuarantees;
   balances: (who: Address) => Promise<Balance[]>;
 }
 
-const addrParam = z.strictObject({
-  addr: z
-    .string()
-    .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 20-byte 0x-hex address")
-    .transform((s) => s.toLowerCase() as Address),
-});
+const addrParam = z.strictObject({ addr: addressSchema });
 
 const pageQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  before: z.iso
-    .datetime()
-    .transform((s) => new Date(s))
-    .optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100).describe("page size (1 to 500)"),
+  cursor: cursorParam,
 });
+
+const bearer = [{ siwe: [] }];
 
 /** Reads scoped to the SIWE-signed-in owner of the address (another address: 403). */
 export function accountRoutes(app: FastifyInstance, deps: AccountRoutesDeps): void {
-  for (const [path, list] of [
-    ["/core/recipients/:addr/guarantees", deps.listByRecipient],
-    ["/core/payers/:addr/guarantees", deps.listByUser],
+  useZodSchemas(app);
+  for (const [path, list, who] of [
+    ["/core/recipients/:addr/guarantees", deps.listByRecipient, "a recipient"],
+    ["/core/payers/:addr/guarantees", deps.listByUser, "a payer"],
   ] as const) {
-    app.get(path, async (request) => {
-      const { addr } = parseOrThrow(addrParam, request.params, "address");
-      await requireOwner(request, deps.lookupSession, addr);
-      const { limit, before } = parseOrThrow(pageQuery, request.query, "query");
-      return { guarantees: (await list(addr, limit, before)).map(guaranteeJson) };
-    });
+    app.get(
+      path,
+      {
+        schema: {
+          summary: `Guarantees of ${who}, newest first, paged by cursor (owner only)`,
+          security: bearer,
+          params: addrParam,
+          querystring: pageQuery,
+          response: { 200: guaranteePageSchema, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const { addr } = parseOrThrow(addrParam, request.params, "address");
+        await requireOwner(request, deps.lookupSession, addr);
+        const { limit, cursor } = parseOrThrow(pageQuery, request.query, "query");
+        const after = cursor
+          ? (([micros, id]) => ({ createdAtMicros: BigInt(micros!), guaranteeId: id as Hex }))(
+              decodeCursor("guarantees", cursor, 2, [MICROS_KEY, HEX32_KEY]),
+            )
+          : undefined;
+        const page = await list(addr, limit, after);
+        return {
+          guarantees: page.guarantees.map(guaranteeJson),
+          next: page.last
+            ? encodeCursor("guarantees", [page.last.createdAtMicros.toString(), page.last.guaranteeId])
+            : null,
+        };
+      },
+    );
   }
 
-  app.get("/core/payers/:addr/collateral", async (request) => {
-    const { addr } = parseOrThrow(addrParam, request.params, "address");
-    await requireOwner(request, deps.lookupSession, addr);
-    return { user: addr, balances: (await deps.balances(addr)).map(balanceJson) };
-  });
+  app.get(
+    "/core/payers/:addr/collateral",
+    {
+      schema: {
+        summary: "Collateral per asset of a payer (owner only)",
+        security: bearer,
+        params: addrParam,
+        response: { 200: balancesSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { addr } = parseOrThrow(addrParam, request.params, "address");
+      await requireOwner(request, deps.lookupSession, addr);
+      return { user: addr, balances: (await deps.balances(addr)).map(balanceJson) };
+    },
+  );
 }
