@@ -11,11 +11,14 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 
 import {ClearingHouseSchedule} from "./ClearingHouseSchedule.sol";
+import {ClearingHouseSignedDebits} from "./ClearingHouseSignedDebits.sol";
 import {IClearingHouse} from "./interfaces/IClearingHouse.sol";
 import {IClearingHouseOracle} from "./interfaces/IClearingHouseOracle.sol";
+import {ICore4MicaCollateral} from "./interfaces/ICore4MicaCollateral.sol";
 import {ICore4MicaSettlement} from "./interfaces/ICore4MicaSettlement.sol";
 import {CycleSchedule} from "./libraries/CycleSchedule.sol";
 import {NettingLeaf} from "./libraries/NettingLeaf.sol";
+import {SettlementTimings} from "./libraries/SettlementTimings.sol";
 
 /// @title ClearingHouse
 /// @notice Settlement cycles of netted guarantees (docs/protocol.md §6). Unlike upstream's unmerged ClearingHouse:
@@ -23,8 +26,16 @@ import {NettingLeaf} from "./libraries/NettingLeaf.sol";
 ///         from the vault (never operator-sent funds); short cycles pay creditors pro rata; finalization never
 ///         waits for creditors; commits must balance.
 /// @dev Each (cycle, asset) is a separate pot: a creditor is paid only from what its own cycle received, so no
-///      cycle can draw on another's funds even under an inconsistent tree.
-contract ClearingHouse is IClearingHouse, ClearingHouseSchedule, ReentrancyGuardTransient, Pausable {
+///      cycle can draw on another's funds even under an inconsistent tree. A seizure never exceeds what the debtor
+///      signed in the cycle ({ClearingHouseSignedDebits}), and a commit consumes only ids of payer-signed, payable
+///      guarantees (checked by the vault), so the operator's root allocates money but cannot create a debt.
+contract ClearingHouse is
+    IClearingHouse,
+    ClearingHouseSchedule,
+    ClearingHouseSignedDebits,
+    ReentrancyGuardTransient,
+    Pausable
+{
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
 
@@ -70,6 +81,7 @@ contract ClearingHouse is IClearingHouse, ClearingHouseSchedule, ReentrancyGuard
     ) AccessManaged(authority) ClearingHouseSchedule(genesis, params) {
         if (vault_ == address(0)) revert ClearingHouseInvalidVault(vault_);
         _vault = ICore4MicaSettlement(vault_);
+        _checkSettlementTimings(params);
     }
 
     /// @dev ETH arrives by `payNetDebit` (as value) or from the vault when it covers a default.
@@ -90,7 +102,7 @@ contract ClearingHouse is IClearingHouse, ClearingHouseSchedule, ReentrancyGuard
         uint32 debtorCount,
         uint32 creditorCount,
         bytes32 batchHash,
-        bytes32[] calldata v2GuaranteeIds
+        ICore4MicaSettlement.NettedGuarantee[] calldata v2Guarantees
     ) external restricted whenNotPaused {
         CycleSchedule.Deadlines memory d = _deadlines(cycleId);
         if (block.timestamp < d.resolutionCutoff || block.timestamp > d.commitDeadline) {
@@ -120,10 +132,13 @@ contract ClearingHouse is IClearingHouse, ClearingHouseSchedule, ReentrancyGuard
             debtorCount,
             creditorCount,
             batchHash,
-            v2GuaranteeIds.length
+            v2Guarantees.length
         );
 
-        if (v2GuaranteeIds.length != 0) _vault.consumeGuarantees(v2GuaranteeIds);
+        if (v2Guarantees.length != 0) {
+            uint256 seizableUntil = d.paymentDeadline + SEIZURE_MARGIN;
+            _recordNetted(cycleId, asset, _vault.consumeNettedGuarantees(cycleId, asset, seizableUntil, v2Guarantees));
+        }
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -154,13 +169,20 @@ contract ClearingHouse is IClearingHouse, ClearingHouseSchedule, ReentrancyGuard
             revert ClearingHousePaymentWindowOpen(cycleId, asset, c.paymentDeadline);
         }
         if (claims.length == 0) revert ClearingHouseNoDefaultClaims(cycleId, asset);
+        bool inMargin = block.timestamp <= uint256(c.paymentDeadline) + SEIZURE_MARGIN;
         for (uint256 i = 0; i < claims.length; ++i) {
             DefaultClaim calldata claim = claims[i];
             _resolveDebtor(c, cycleId, asset, claim.debtor, claim.amount, claim.proof, DEFAULTED);
-            uint256 seized = _seize(claim.debtor, asset, claim.amount);
+            uint256 cap = _provenSigned(cycleId, asset, claim.debtor, claim.prover);
+            if (cap >= claim.amount) {
+                cap = claim.amount;
+            } else if (inMargin) {
+                revert ClearingHouseSignedAmountTooLow(cycleId, asset, claim.debtor, claim.prover, cap, claim.amount);
+            }
+            uint256 seized = cap == 0 ? 0 : _seize(claim.debtor, asset, cap);
             c.funded = (c.funded + seized).toUint112();
             c.covered = (c.covered + seized).toUint112();
-            // `seized <= claim.amount` is checked by `_seize`.
+            // `seized <= cap <= claim.amount` is checked by `_seize`.
             emit DebtorDefaulted(cycleId, asset, claim.debtor, claim.amount, seized, claim.amount - seized);
         }
     }
@@ -291,6 +313,29 @@ contract ClearingHouse is IClearingHouse, ClearingHouseSchedule, ReentrancyGuard
     function _committedCycle(uint256 cycleId, address asset) private view returns (Cycle storage c) {
         c = _cycles[cycleId][asset];
         if (!c.committed) revert ClearingHouseCycleNotCommitted(cycleId, asset);
+    }
+
+    /// @dev See {ClearingHouseSignedDebits}.
+    function _committedCycleWindow(uint256 cycleId, address asset) internal view override returns (uint256, uint256) {
+        _committedCycle(cycleId, asset);
+        CycleSchedule.Deadlines memory d = _deadlines(cycleId);
+        return (d.start, d.end);
+    }
+
+    /// @dev See {ClearingHouseSignedDebits}.
+    function _requestDomainSeparator() internal view override returns (bytes32) {
+        return _vault.requestDomainSeparator();
+    }
+
+    /// @dev See {ClearingHouseSchedule}: the shared timing invariant against the vault's current timings.
+    function _checkSettlementTimings(CycleSchedule.Params memory params) internal view override {
+        ICore4MicaCollateral timings = ICore4MicaCollateral(address(_vault));
+        SettlementTimings.check(
+            params,
+            timings.guaranteeExpiry(),
+            timings.withdrawalDelay(),
+            timings.synchronizationDelay()
+        );
     }
 
     /// @dev Checks that `debtor` is unresolved and its leaf is in the tree, then records `flag` (PAID or DEFAULTED).

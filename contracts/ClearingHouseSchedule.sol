@@ -26,6 +26,7 @@ abstract contract ClearingHouseSchedule is IClearingHouseSchedule, AccessManaged
     /// @inheritdoc IClearingHouseSchedule
     function setSchedule(uint48 startTime, CycleSchedule.Params calldata params) external restricted {
         _checkParams(params);
+        _checkSettlementTimings(params);
         uint256 earliest = earliestScheduleChange();
         if (startTime < earliest) revert ClearingHouseScheduleStartTooEarly(startTime, earliest);
         // Drop segments that start at or after `startTime`: they start after `now + notice` (because
@@ -81,6 +82,9 @@ abstract contract ClearingHouseSchedule is IClearingHouseSchedule, AccessManaged
         if (cycleId > CycleSchedule.MAX_CYCLE_ID) revert ClearingHouseCycleIdOutOfRange(cycleId);
         return _segments[_segments.segmentOfCycle(cycleId)].deadlines(cycleId);
     }
+
+    /// @dev The shared timing invariant ({SettlementTimings}) of new phase lengths against the vault's timings.
+    function _checkSettlementTimings(CycleSchedule.Params memory params) internal view virtual;
 
     function _addSegment(CycleSchedule.Segment memory s) private {
         _segments.push(s);

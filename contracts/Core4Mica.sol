@@ -7,6 +7,7 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
 import {Core4MicaCollateral} from "./Core4MicaCollateral.sol";
 import {ICore4Mica} from "./interfaces/ICore4Mica.sol";
 import {IClearingHouseOracle} from "./interfaces/IClearingHouseOracle.sol";
+import {IClearingHouseSchedule} from "./interfaces/IClearingHouseSchedule.sol";
 import {ICore4MicaSettlement} from "./interfaces/ICore4MicaSettlement.sol";
 import {IGuaranteeDecoder} from "./interfaces/IGuaranteeDecoder.sol";
 import {BLS} from "./libraries/BLS.sol";
@@ -14,6 +15,7 @@ import {GuaranteeCodec} from "./libraries/GuaranteeCodec.sol";
 import {GuaranteeIds} from "./libraries/GuaranteeIds.sol";
 import {GuaranteeRequest} from "./libraries/GuaranteeRequest.sol";
 import {Guarantee} from "./libraries/GuaranteeTypes.sol";
+import {SettlementTimings} from "./libraries/SettlementTimings.sol";
 
 /// @title Core4Mica
 /// @notice The 4Mica vault: collateral per (payer, asset) ({Core4MicaCollateral}), per-version certificate
@@ -55,8 +57,14 @@ contract Core4Mica is ICore4Mica, Core4MicaCollateral, EIP712 {
 
     /// @inheritdoc ICore4Mica
     function setClearingHouse(address clearingHouse_) external restricted {
+        address current = _clearingHouse;
+        // Once only: a second ClearingHouse would answer the V1 fallback for cycles the first one netted, and the
+        // first could no longer seize for its own cycles (docs/operations.md: upgrades deploy a new pair instead).
+        if (current != address(0)) revert Core4MicaClearingHouseAlreadySet(current, clearingHouse_);
         if (clearingHouse_.code.length == 0) revert Core4MicaInvalidClearingHouse(clearingHouse_);
-        emit ClearingHouseUpdated(_clearingHouse, clearingHouse_);
+        Timings memory t = _getTimings();
+        _checkScheduleOf(clearingHouse_, t.guaranteeExpiry, t.withdrawalDelay, t.syncDelay);
+        emit ClearingHouseUpdated(current, clearingHouse_);
         _clearingHouse = clearingHouse_;
     }
 
@@ -125,12 +133,23 @@ contract Core4Mica is ICore4Mica, Core4MicaCollateral, EIP712 {
     // ---------------------------------------------------------------- ClearingHouse hooks
 
     /// @inheritdoc ICore4MicaSettlement
-    function consumeGuarantees(bytes32[] calldata guaranteeIds) external onlyClearingHouse {
-        for (uint256 i = 0; i < guaranteeIds.length; ++i) {
-            bytes32 id = guaranteeIds[i];
+    function consumeNettedGuarantees(
+        uint256 cycleId,
+        address asset,
+        uint256 seizableUntil,
+        NettedGuarantee[] calldata guarantees
+    ) external onlyClearingHouse returns (SignedDebit[] memory debits) {
+        uint256 expiry = _getTimings().guaranteeExpiry;
+        bytes32 requestDomain = _domainSeparatorV4();
+        debits = new SignedDebit[](guarantees.length);
+        for (uint256 i = 0; i < guarantees.length; ++i) {
+            NettedGuarantee calldata n = guarantees[i];
+            Guarantee memory g = _checkNetted(n, asset, seizableUntil, expiry);
+            bytes32 id = GuaranteeIds.idOf(requestDomain, g.user, g.recipient, g.asset, g.reqId);
             if (_consumed[id]) revert Core4MicaGuaranteeAlreadyConsumed(id);
             _consumed[id] = true;
-            emit GuaranteeConsumed(id);
+            emit GuaranteeNetted(id, cycleId, asset, g.user, g.recipient, g.amount);
+            debits[i] = SignedDebit(g.user, g.amount);
         }
     }
 
@@ -162,6 +181,11 @@ contract Core4Mica is ICore4Mica, Core4MicaCollateral, EIP712 {
         if (!config.enabled) revert Core4MicaVersionDisabled(version);
         if (!BLS.verify(config.key, certificate, signature)) revert Core4MicaInvalidCertificateSignature(version);
         (guarantee, ) = _decode(version, inner, config);
+    }
+
+    /// @inheritdoc ICore4MicaSettlement
+    function requestDomainSeparator() external view returns (bytes32) {
+        return _domainSeparatorV4();
     }
 
     /// @inheritdoc ICore4Mica
@@ -270,6 +294,54 @@ contract Core4Mica is ICore4Mica, Core4MicaCollateral, EIP712 {
     function _checkNotExpired(uint64 timestamp, uint64 expiry) private view {
         uint256 expiredAt = uint256(timestamp) + expiry;
         if (block.timestamp >= expiredAt) revert Core4MicaGuaranteeExpired(expiredAt);
+    }
+
+    /// @dev The checks of {consumeNettedGuarantees} for one guarantee (everything but consumption).
+    function _checkNetted(
+        NettedGuarantee calldata n,
+        address asset,
+        uint256 seizableUntil,
+        uint256 expiry
+    ) private view returns (Guarantee memory g) {
+        uint64 version = n.version;
+        if (version < 2) revert Core4MicaNotNettable(version);
+        VersionConfig storage config = _versions[version];
+        if (!config.enabled) revert Core4MicaVersionDisabled(version);
+        IGuaranteeDecoder decoder = IGuaranteeDecoder(config.decoder);
+        bytes32 requestStructHash;
+        (g, requestStructHash) = decoder.decode(n.inner);
+        if (g.version != version) revert Core4MicaVersionMismatch(version, g.version);
+        if (g.asset != asset) revert Core4MicaNettedAssetMismatch(asset, g.asset);
+        if (
+            !SignatureChecker.isValidSignatureNowCalldata(g.user, _hashTypedDataV4(requestStructHash), n.payerSignature)
+        ) {
+            revert Core4MicaInvalidPayerSignature(g.user);
+        }
+        if (g.recipient == address(0)) revert Core4MicaInvalidRecipient(g.recipient);
+        if (g.amount == 0) revert Core4MicaZeroAmount();
+        // Seizable before it expires: a payer's withdrawal cannot be finalized before then (syncDelay + expiry <
+        // withdrawalDelay), so a default of this cycle still finds the collateral that backs it.
+        uint256 expiresAt = uint256(g.timestamp) + expiry;
+        if (expiresAt <= seizableUntil) revert Core4MicaNettedGuaranteeExpires(expiresAt, seizableUntil);
+        decoder.checkRedeemable(n.inner);
+    }
+
+    /// @dev Reverts unless the vault timings meet the shared invariant against every live segment of the schedule
+    ///      of `house` ({SettlementTimings}).
+    function _checkScheduleOf(address house, uint64 expiry, uint64 withdrawalDelay_, uint64 syncDelay) private view {
+        SettlementTimings.checkSchedule(
+            IClearingHouseSchedule(house).scheduleSegments(),
+            block.timestamp,
+            expiry,
+            withdrawalDelay_,
+            syncDelay
+        );
+    }
+
+    /// @dev Timings change: checked against the ClearingHouse's schedule once one is set.
+    function _checkSettlementTimings(uint64 expiry, uint64 withdrawalDelay_, uint64 syncDelay) internal view override {
+        address house = _clearingHouse;
+        if (house != address(0)) _checkScheduleOf(house, expiry, withdrawalDelay_, syncDelay);
     }
 
     function _configureVersion(

@@ -227,6 +227,10 @@ abstract contract Core4MicaCollateral is ICore4MicaCollateral, AccessManaged, Pa
         }
     }
 
+    /// @dev Hook for the cross-contract timing invariant ({SettlementTimings}): {Core4Mica} checks new timings
+    ///      against its ClearingHouse's schedule.
+    function _checkSettlementTimings(uint64 expiry, uint64 withdrawalDelay_, uint64 syncDelay) internal view virtual;
+
     // ---------------------------------------------------------------- private
 
     /// @dev See {_debitForRedemption}; `syncRule` says whether the synchronization rule applies at all.
@@ -272,6 +276,7 @@ abstract contract Core4MicaCollateral is ICore4MicaCollateral, AccessManaged, Pa
             syncDelay == 0 ||
             uint256(syncDelay) + uint256(expiry) >= uint256(withdrawalDelay_)
         ) revert Core4MicaInvalidTimings(grace, expiry, withdrawalDelay_, syncDelay);
+        _checkSettlementTimings(expiry, withdrawalDelay_, syncDelay);
         _timings = Timings(grace, expiry, withdrawalDelay_, syncDelay);
         emit TimingsUpdated(grace, expiry, withdrawalDelay_, syncDelay);
     }

@@ -2,6 +2,8 @@
 pragma solidity ^0.8.30;
 
 import {IClearingHouseSchedule} from "./IClearingHouseSchedule.sol";
+import {IClearingHouseSignedDebits} from "./IClearingHouseSignedDebits.sol";
+import {ICore4MicaSettlement} from "./ICore4MicaSettlement.sol";
 
 /// @title IClearingHouse
 /// @notice Per (cycle, asset) Merkle commits of net positions, net-debit payment, net-credit claims (in full when
@@ -9,12 +11,14 @@ import {IClearingHouseSchedule} from "./IClearingHouseSchedule.sol";
 ///         vault collateral, and finalization that never waits for creditors (docs/protocol.md §6).
 /// @dev Leaves are {NettingLeaf.hash} with `chainId = block.chainid` and `clearingHouse = address(this)`.
 ///      Asset `address(0)` is ETH. Pause stops {commitCycle} only.
-interface IClearingHouse is IClearingHouseSchedule {
-    /// @notice One debtor to mark defaulted: its net debit and the Merkle proof of its leaf.
+interface IClearingHouse is IClearingHouseSchedule, IClearingHouseSignedDebits {
+    /// @notice One debtor to mark defaulted: its net debit, the Merkle proof of its leaf, and the prover whose
+    ///         cursor ({IClearingHouseSignedDebits}) caps the seizure.
     struct DefaultClaim {
         address debtor;
         uint256 amount;
         bytes32[] proof;
+        address prover;
     }
 
     /// @notice The state of a (cycle, asset).
@@ -92,7 +96,7 @@ interface IClearingHouse is IClearingHouseSchedule {
 
     /// @notice The net positions of (`cycleId`, `asset`) were committed.
     /// @param batchHash The hash of the netted guarantees (docs/protocol.md §6), for audit.
-    /// @param v2GuaranteeCount How many V2 guarantee ids the commit marked consumed in the vault.
+    /// @param v2GuaranteeCount How many V2+ guarantees the commit netted (their ids consumed in the vault).
     event CycleCommitted(
         uint256 indexed cycleId,
         address indexed asset,
@@ -134,7 +138,9 @@ interface IClearingHouse is IClearingHouseSchedule {
     /// @notice Commits the net positions of (`cycleId`, `asset`). Restricted (OPERATOR); not while paused.
     /// @dev Only inside `[resolutionCutoff, commitDeadline]` of the cycle, once per (cycle, asset). The totals must
     ///      be equal, and zero exactly when both counts are zero; the root non-zero exactly when the commit is not
-    ///      empty. Marks `v2GuaranteeIds` consumed in the vault, which reverts if any was already consumed.
+    ///      empty. Nets `v2Guarantees` (route A): the vault consumes each one's id only if it is payer-signed and
+    ///      payable now ({ICore4MicaSettlement-consumeNettedGuarantees}), and each one's amount counts towards its
+    ///      payer's provable signed amount of this (cycle, asset). An empty list consumes nothing.
     function commitCycle(
         uint256 cycleId,
         address asset,
@@ -144,7 +150,7 @@ interface IClearingHouse is IClearingHouseSchedule {
         uint32 debtorCount,
         uint32 creditorCount,
         bytes32 batchHash,
-        bytes32[] calldata v2GuaranteeIds
+        ICore4MicaSettlement.NettedGuarantee[] calldata v2Guarantees
     ) external;
 
     /// @notice Pays `debtor`'s net debit `amount` in full. Anyone may pay for the debtor, until the payment
@@ -158,8 +164,12 @@ interface IClearingHouse is IClearingHouseSchedule {
         bytes32[] calldata proof
     ) external payable;
 
-    /// @notice Marks unpaid debtors defaulted after the payment deadline and pulls `min(netDebit, collateral)`
-    ///         of each from the vault into the cycle. Anyone; any number of debtors per call and per cycle.
+    /// @notice Marks unpaid debtors defaulted after the payment deadline and pulls
+    ///         `min(netDebit, proven signed amount, collateral)` of each from the vault into the cycle, the proven
+    ///         signed amount being `provenSignedAmount(cycleId, asset, debtor, claim.prover)`. Anyone; any number of
+    ///         debtors per call and per cycle. Until `paymentDeadline + SEIZURE_MARGIN` the proven amount must cover
+    ///         the net debit (`ClearingHouseSignedAmountTooLow`), so nobody can resolve a debtor cheaply before the
+    ///         keepers' proofs are in; afterwards a debtor is resolved whatever was proven.
     function markDefaulted(uint256 cycleId, address asset, DefaultClaim[] calldata claims) external;
 
     /// @notice Pays `creditor` (whoever calls): in full once the cycle is funded (`paidIn + covered >= totalNet`);
@@ -184,7 +194,7 @@ interface IClearingHouse is IClearingHouseSchedule {
     /// @notice Unpauses commits. Restricted (GOVERNANCE).
     function unpause() external;
 
-    /// @notice The vault that consumes netted guarantee ids and covers defaults.
+    /// @notice The vault that consumes netted guarantee ids, covers defaults and defines the payers' EIP-712 domain.
     function vault() external view returns (address);
 
     /// @notice The state of (`cycleId`, `asset`).

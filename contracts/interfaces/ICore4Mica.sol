@@ -71,6 +71,14 @@ interface ICore4Mica is ICore4MicaCollateral, ICore4MicaSettlement {
     error Core4MicaBatchVersionMismatch(uint256 index, uint64 expected, uint64 actual);
     /// @notice The aggregate BLS signature does not verify the batch's certificates under the version's key.
     error Core4MicaInvalidAggregateSignature(uint64 version);
+    /// @notice The ClearingHouse is set once: `current` is already set, `proposed` is refused.
+    error Core4MicaClearingHouseAlreadySet(address current, address proposed);
+    /// @notice Only guarantees of version 2 or later are netted by a commit's id consumption (V1 ids never are).
+    error Core4MicaNotNettable(uint64 version);
+    /// @notice A netted guarantee is in `actual`, not in the commit's asset `expected`.
+    error Core4MicaNettedAssetMismatch(address expected, address actual);
+    /// @notice A netted guarantee expires at `expiresAt`, not after the cycle's seizure deadline `seizableUntil`.
+    error Core4MicaNettedGuaranteeExpires(uint256 expiresAt, uint256 seizableUntil);
 
     // ---------------------------------------------------------------- events
 
@@ -85,8 +93,15 @@ interface ICore4Mica is ICore4MicaCollateral, ICore4MicaSettlement {
         uint256 amount,
         uint64 version
     );
-    /// @notice The ClearingHouse marked a guarantee as paid by netting.
-    event GuaranteeConsumed(bytes32 indexed guaranteeId);
+    /// @notice The commit of (`cycleId`, `asset`) netted a payer-signed, payable guarantee: its id is consumed.
+    event GuaranteeNetted(
+        bytes32 indexed guaranteeId,
+        uint256 indexed cycleId,
+        address indexed asset,
+        address user,
+        address recipient,
+        uint256 amount
+    );
     /// @notice The ClearingHouse seized `seized` of `user`'s `asset` collateral (it asked for `requested`).
     event CollateralSeized(address indexed user, address indexed asset, uint256 requested, uint256 seized);
     /// @notice Governance set the ClearingHouse.
@@ -106,8 +121,11 @@ interface ICore4Mica is ICore4MicaCollateral, ICore4MicaSettlement {
         bool enabled
     ) external;
 
-    /// @notice Sets the ClearingHouse (restricted): the only caller of the {ICore4MicaSettlement} functions and the
-    ///         oracle of the V1 liveness fallback. Must be a contract.
+    /// @notice Sets the ClearingHouse (restricted), once: the only caller of the {ICore4MicaSettlement} functions
+    ///         and the oracle of the V1 liveness fallback. Must be a contract whose schedule meets the timing
+    ///         invariant with the vault's timings ({SettlementTimings}). A second call reverts
+    ///         `Core4MicaClearingHouseAlreadySet`: an upgrade deploys a new vault and ClearingHouse
+    ///         (docs/operations.md).
     function setClearingHouse(address clearingHouse) external;
 
     // ---------------------------------------------------------------- remuneration

@@ -90,7 +90,9 @@ interface ICore4MicaCollateral {
     function setAssetAllowed(address asset, bool allowed) external;
 
     /// @notice Sets all four timings at once (restricted), in seconds, checking the invariants of protocol.md §7:
-    ///         `0 < grace < expiry`, `syncDelay > 0`, `syncDelay + expiry < withdrawalDelay`.
+    ///         `0 < grace < expiry`, `syncDelay > 0`, `syncDelay + expiry < withdrawalDelay`, and, once a
+    ///         ClearingHouse is set, the shared invariant against every live segment of its schedule
+    ///         ({SettlementTimings}: `SettlementTimingsWithdrawalBeforeSeizure`, `SettlementTimingsEmptyV1Fallback`).
     function setTimings(
         uint64 remunerationGrace,
         uint64 guaranteeExpiry,

@@ -2,11 +2,36 @@
 pragma solidity ^0.8.30;
 
 /// @title ICore4MicaSettlement
-/// @notice The vault functions that only the ClearingHouse may call.
+/// @notice The vault functions that only the ClearingHouse may call, and the views it reads.
 interface ICore4MicaSettlement {
-    /// @notice Marks guarantee ids as paid by netting. Reverts `Core4MicaGuaranteeAlreadyConsumed(id)` if any
-    ///         was already consumed (redeemed directly or netted before), so one guarantee is paid once.
-    function consumeGuarantees(bytes32[] calldata guaranteeIds) external;
+    /// @notice A payable V2+ guarantee that a commit nets (route A): the certificate's inner bytes and the payer's
+    ///         EIP-712 signature over its request. No BLS signature: what makes it owed is the payer's signature
+    ///         and the registry result, both checked by the vault.
+    struct NettedGuarantee {
+        uint64 version;
+        bytes inner;
+        bytes payerSignature;
+    }
+
+    /// @notice What a netted guarantee takes from its payer: counted towards that payer's provable signed amount of
+    ///         the (cycle, asset).
+    struct SignedDebit {
+        address user;
+        uint256 amount;
+    }
+
+    /// @notice Consumes the ids of the V2+ guarantees that the commit of (`cycleId`, `asset`) nets, each only if it
+    ///         is owed now: version 2 or later and enabled, the payer's signature (ECDSA or ERC-1271) over its
+    ///         request verifies under the vault's EIP-712 domain, asset `asset`, a recipient and a non-zero amount,
+    ///         it does not expire before `seizableUntil` (the cycle's payment deadline plus the seizure margin), the
+    ///         decoder's `checkRedeemable` passes (V2: the registry result is there), and the id is not consumed.
+    /// @return debits One `(user, amount)` per guarantee, in order.
+    function consumeNettedGuarantees(
+        uint256 cycleId,
+        address asset,
+        uint256 seizableUntil,
+        NettedGuarantee[] calldata guarantees
+    ) external returns (SignedDebit[] memory debits);
 
     /// @notice Moves up to `amount` of `user`'s `asset` collateral to the ClearingHouse to cover a default.
     /// @return seized What was moved: `min(amount, collateral)`.
@@ -14,4 +39,8 @@ interface ICore4MicaSettlement {
 
     /// @notice Whether a guarantee id has been paid (by redemption or by netting).
     function isConsumed(bytes32 guaranteeId) external view returns (bool);
+
+    /// @notice The vault's EIP-712 domain separator (`{name: "4Mica", version: "1", chainId, verifyingContract:
+    ///         vault}`): payers sign their requests under it, and guarantee ids are derived from it.
+    function requestDomainSeparator() external view returns (bytes32);
 }

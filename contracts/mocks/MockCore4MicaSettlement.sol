@@ -8,7 +8,9 @@ import {ICore4MicaSettlement} from "../interfaces/ICore4MicaSettlement.sol";
 
 /// @title MockCore4MicaSettlement
 /// @notice A stand-in for the vault's settlement side in ClearingHouse tests: collateral per (user, asset), a
-///         consumed-id set, and seizure of `min(amount, collateral)` sent to the caller. No access control.
+///         consumed-id set, seizure of `min(amount, collateral)` sent to the caller, the vault's EIP-712 domain
+///         separator and settable timings. No access control. Its netted guarantees are not verified: `inner` is
+///         `abi.encode(bytes32 id, address user, uint256 amount)` (the real vault's checks are tested against it).
 contract MockCore4MicaSettlement is ICore4MicaSettlement {
     using SafeERC20 for IERC20;
 
@@ -27,6 +29,21 @@ contract MockCore4MicaSettlement is ICore4MicaSettlement {
     mapping(address user => mapping(address asset => uint256)) public collateral;
     mapping(bytes32 guaranteeId => bool) private _consumed;
 
+    /// @notice The `seizableUntil` of the last {consumeNettedGuarantees} call.
+    uint256 public lastSeizableUntil;
+
+    /// @notice The vault timings the ClearingHouse checks its schedule against (the vault's defaults).
+    uint64 public guaranteeExpiry = 21 days;
+    uint64 public withdrawalDelay = 22 days;
+    uint64 public synchronizationDelay = 6 hours;
+
+    /// @notice Sets the timings reported to the ClearingHouse.
+    function setTimings(uint64 expiry, uint64 withdrawalDelay_, uint64 syncDelay) external {
+        guaranteeExpiry = expiry;
+        withdrawalDelay = withdrawalDelay_;
+        synchronizationDelay = syncDelay;
+    }
+
     /// @notice Adds `amount` of `asset` collateral for `user`: ETH as value, an ERC-20 pulled from the caller.
     function deposit(address user, address asset, uint256 amount) external payable {
         if (asset == address(0)) {
@@ -44,8 +61,33 @@ contract MockCore4MicaSettlement is ICore4MicaSettlement {
     }
 
     /// @inheritdoc ICore4MicaSettlement
-    function consumeGuarantees(bytes32[] calldata guaranteeIds) external {
-        for (uint256 i = 0; i < guaranteeIds.length; ++i) _consume(guaranteeIds[i]);
+    function consumeNettedGuarantees(
+        uint256,
+        address,
+        uint256 seizableUntil,
+        NettedGuarantee[] calldata guarantees
+    ) external returns (SignedDebit[] memory debits) {
+        lastSeizableUntil = seizableUntil;
+        debits = new SignedDebit[](guarantees.length);
+        for (uint256 i = 0; i < guarantees.length; ++i) {
+            (bytes32 id, address user, uint256 amount) = abi.decode(guarantees[i].inner, (bytes32, address, uint256));
+            _consume(id);
+            debits[i] = SignedDebit(user, amount);
+        }
+    }
+
+    /// @inheritdoc ICore4MicaSettlement
+    function requestDomainSeparator() public view returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(
+                    keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+                    keccak256("4Mica"),
+                    keccak256("1"),
+                    block.chainid,
+                    address(this)
+                )
+            );
     }
 
     /// @inheritdoc ICore4MicaSettlement

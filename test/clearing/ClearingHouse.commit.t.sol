@@ -7,6 +7,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IClearingHouse} from "../../contracts/interfaces/IClearingHouse.sol";
 import {IClearingHouseSchedule} from "../../contracts/interfaces/IClearingHouseSchedule.sol";
+import {ICore4MicaSettlement} from "../../contracts/interfaces/ICore4MicaSettlement.sol";
 import {CycleSchedule} from "../../contracts/libraries/CycleSchedule.sol";
 import {MockCore4MicaSettlement} from "../../contracts/mocks/MockCore4MicaSettlement.sol";
 import {vm} from "../utils/Vm.sol";
@@ -19,13 +20,14 @@ contract ClearingHouseCommitTest is ClearingHouseFixture {
 
     function _commitRaw(uint256 debit, uint256 credit, uint32 nd, uint32 nc, bytes32 root) internal {
         vm.prank(operator);
-        ch.commitCycle(CYCLE_ID, ETH, root, debit, credit, nd, nc, BATCH, new bytes32[](0));
+        ch.commitCycle(CYCLE_ID, ETH, root, debit, credit, nd, nc, BATCH, _noV2());
     }
 
-    function _ids(bytes32 a, bytes32 b) internal pure returns (bytes32[] memory ids) {
-        ids = new bytes32[](2);
-        ids[0] = a;
-        ids[1] = b;
+    /// @dev Two netted guarantees in the mock vault's encoding `(id, user, amount)`: d1 owes 1, d2 owes 2.
+    function _ids(bytes32 a, bytes32 b) internal view returns (ICore4MicaSettlement.NettedGuarantee[] memory gs) {
+        gs = new ICore4MicaSettlement.NettedGuarantee[](2);
+        gs[0] = ICore4MicaSettlement.NettedGuarantee(2, abi.encode(a, d1, uint256(1)), "");
+        gs[1] = ICore4MicaSettlement.NettedGuarantee(2, abi.encode(b, d2, uint256(2)), "");
     }
 
     function test_commitCycle_storesTheCommitAndEmits() external {
@@ -50,7 +52,7 @@ contract ClearingHouseCommitTest is ClearingHouseFixture {
         _commitRaw(1, 1, 1, 1, ROOT);
         vm.warp(_d(CYCLE_ID + 1).commitDeadline);
         vm.prank(operator);
-        ch.commitCycle(CYCLE_ID + 1, ETH, ROOT, 1, 1, 1, 1, BATCH, new bytes32[](0));
+        ch.commitCycle(CYCLE_ID + 1, ETH, ROOT, 1, 1, 1, 1, BATCH, _noV2());
         require(ch.getCycle(CYCLE_ID + 1, ETH).committed, "committed at the deadline");
     }
 
@@ -68,7 +70,7 @@ contract ClearingHouseCommitTest is ClearingHouseFixture {
         _warpToCommit(CYCLE_ID);
         _commitRaw(1, 1, 1, 1, ROOT);
         vm.prank(operator);
-        ch.commitCycle(CYCLE_ID, address(token), ROOT, 2, 2, 1, 1, BATCH, new bytes32[](0));
+        ch.commitCycle(CYCLE_ID, address(token), ROOT, 2, 2, 1, 1, BATCH, _noV2());
         require(ch.getCycle(CYCLE_ID, address(token)).totalNet == 2, "token cycle");
     }
 
@@ -175,14 +177,14 @@ contract ClearingHouseCommitTest is ClearingHouseFixture {
         uint256 id = uint256(type(uint48).max) + 1;
         vm.expectRevert(abi.encodeWithSelector(IClearingHouseSchedule.ClearingHouseCycleIdOutOfRange.selector, id));
         vm.prank(operator);
-        ch.commitCycle(id, ETH, ROOT, 1, 1, 1, 1, BATCH, new bytes32[](0));
+        ch.commitCycle(id, ETH, ROOT, 1, 1, 1, 1, BATCH, _noV2());
     }
 
     function test_commitCycle_revertsWhenCallerIsNotTheOperator() external {
         _warpToCommit(CYCLE_ID);
         vm.expectRevert(abi.encodeWithSelector(IAccessManaged.AccessManagedUnauthorized.selector, stranger));
         vm.prank(stranger);
-        ch.commitCycle(CYCLE_ID, ETH, ROOT, 1, 1, 1, 1, BATCH, new bytes32[](0));
+        ch.commitCycle(CYCLE_ID, ETH, ROOT, 1, 1, 1, 1, BATCH, _noV2());
     }
 
     function test_commitCycle_revertsWhenPaused() external {
@@ -204,11 +206,30 @@ contract ClearingHouseCommitTest is ClearingHouseFixture {
         vm.prank(operator);
         ch.commitCycle(CYCLE_ID, ETH, ROOT, 1, 1, 1, 1, BATCH, _ids("g1", "g2"));
         require(vault.isConsumed("g1") && vault.isConsumed("g2"), "consumed");
+        // Each netted amount counts towards its payer's signed amount of this (cycle, asset) only.
+        require(ch.nettedSignedAmount(CYCLE_ID, ETH, d1) == 1 && ch.nettedSignedAmount(CYCLE_ID, ETH, d2) == 2, "v2");
+        require(ch.provenSignedAmount(CYCLE_ID, ETH, d2, stranger) == 2, "any prover sees the V2 part");
+        require(ch.nettedSignedAmount(CYCLE_ID, address(token), d1) == 0, "other asset");
         // Route B can no longer redeem a netted V2 guarantee.
         vm.expectRevert(
             abi.encodeWithSelector(MockCore4MicaSettlement.Core4MicaGuaranteeAlreadyConsumed.selector, bytes32("g2"))
         );
         vault.redeem("g2");
+    }
+
+    function test_commitCycle_passesTheSeizureDeadlineToTheVault() external {
+        _warpToCommit(CYCLE_ID);
+        uint256 seizableUntil = _d(CYCLE_ID).paymentDeadline + ch.SEIZURE_MARGIN();
+        vm.prank(operator);
+        ch.commitCycle(CYCLE_ID, ETH, ROOT, 1, 1, 1, 1, BATCH, _ids("g1", "g2"));
+        require(vault.lastSeizableUntil() == seizableUntil, "payment deadline + margin");
+    }
+
+    function test_commitCycle_anEmptyListConsumesNothing() external {
+        _warpToCommit(CYCLE_ID);
+        vm.prank(operator);
+        ch.commitCycle(CYCLE_ID, ETH, bytes32(0), 0, 0, 0, 0, BATCH, _noV2());
+        require(!vault.isConsumed("g1") && ch.nettedSignedAmount(CYCLE_ID, ETH, d1) == 0, "nothing consumed");
     }
 
     function test_commitCycle_revertsWhenAV2GuaranteeWasAlreadyRedeemed() external {

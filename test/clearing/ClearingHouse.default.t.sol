@@ -172,7 +172,7 @@ contract ClearingHouseDefaultTest is ClearingHouseFixture {
         _deposit(d3, ETH, 10 ether);
         _warpAfterPayment(CYCLE_ID);
         IClearingHouse.DefaultClaim[] memory claims = new IClearingHouse.DefaultClaim[](1);
-        claims[0] = IClearingHouse.DefaultClaim(d3, 5 ether, _proof(CYCLE_ID, ETH, _ps[2]));
+        claims[0] = IClearingHouse.DefaultClaim(d3, 5 ether, _proof(CYCLE_ID, ETH, _ps[2]), address(this));
         vm.expectRevert(
             abi.encodeWithSelector(
                 IClearingHouse.ClearingHouseInvalidProof.selector,
@@ -200,10 +200,11 @@ contract ClearingHouseDefaultTest is ClearingHouseFixture {
         bytes32[] memory tree = MerkleHelper.build(leaves);
         _warpToCommit(CYCLE_ID + 1);
         vm.prank(operator);
-        other.commitCycle(CYCLE_ID + 1, ETH, tree[0], 1 ether, 1 ether, 1, 1, bytes32(0), new bytes32[](0));
+        other.commitCycle(CYCLE_ID + 1, ETH, tree[0], 1 ether, 1 ether, 1, 1, bytes32(0), _noV2());
+        _proveSignedOn(other, address(liar), CYCLE_ID + 1, ETH, d1, 1 ether);
         _warpAfterPayment(CYCLE_ID + 1);
         IClearingHouse.DefaultClaim[] memory claims = new IClearingHouse.DefaultClaim[](1);
-        claims[0] = IClearingHouse.DefaultClaim(d1, 1 ether, MerkleHelper.proof(tree, leaf));
+        claims[0] = IClearingHouse.DefaultClaim(d1, 1 ether, MerkleHelper.proof(tree, leaf), address(this));
         vm.expectRevert(
             abi.encodeWithSelector(IClearingHouse.ClearingHouseSeizureMismatch.selector, d1, 1 ether, 1 ether, 0)
         );
@@ -219,7 +220,7 @@ contract ClearingHouseDefaultTest is ClearingHouseFixture {
         bytes32 root = _build(CYCLE_ID + 1, ETH, ps);
         _warpToCommit(CYCLE_ID + 1);
         vm.prank(operator);
-        ch.commitCycle(CYCLE_ID + 1, ETH, root, 1 ether, 1 ether, 1, 1, bytes32(0), new bytes32[](0));
+        ch.commitCycle(CYCLE_ID + 1, ETH, root, 1 ether, 1 ether, 1, 1, bytes32(0), _noV2());
         _pay(CYCLE_ID + 1, ETH, ps[0]);
         _warpAfterPayment(CYCLE_ID + 1);
         Position[] memory one = new Position[](1);

@@ -135,7 +135,7 @@ contract ClearingHouseFuzzTest is ClearingHouseFixture {
             );
         }
         vm.prank(operator);
-        ch.commitCycle(CYCLE_ID, ETH, keccak256("r"), 1, 1, 1, 1, 0, new bytes32[](0));
+        ch.commitCycle(CYCLE_ID, ETH, keccak256("r"), 1, 1, 1, 1, 0, _noV2());
         require(ch.getCycle(CYCLE_ID, ETH).committed == inside, "committed iff inside");
         require(
             ch.v1FallbackOpensAt(CYCLE_ID, ETH) == (!inside && t > d.commitDeadline ? d.finalityDeadline : 0),

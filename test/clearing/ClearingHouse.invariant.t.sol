@@ -3,12 +3,15 @@ pragma solidity ^0.8.30;
 
 import {ClearingHouse} from "../../contracts/ClearingHouse.sol";
 import {IClearingHouse} from "../../contracts/interfaces/IClearingHouse.sol";
+import {IClearingHouseSignedDebits} from "../../contracts/interfaces/IClearingHouseSignedDebits.sol";
+import {ICore4MicaSettlement} from "../../contracts/interfaces/ICore4MicaSettlement.sol";
 import {CycleSchedule} from "../../contracts/libraries/CycleSchedule.sol";
 import {NettingLeaf} from "../../contracts/libraries/NettingLeaf.sol";
 import {MockCore4MicaSettlement} from "../../contracts/mocks/MockCore4MicaSettlement.sol";
 import {vm} from "../utils/Vm.sol";
 import {ClearingHouseFixture} from "./utils/ClearingHouseFixture.sol";
 import {MerkleHelper} from "./utils/MerkleHelper.sol";
+import {AcceptAllWallet} from "./utils/Actors.sol";
 import {MockERC20} from "../../contracts/mocks/MockERC20.sol";
 
 /// @dev Drives random cycles through a ClearingHouse: commits (ETH or token, 1-3 debtors and creditors, some
@@ -94,8 +97,28 @@ contract ClearingHouseHandler {
         }
         bytes32[] memory tree = MerkleHelper.build(hashes);
         _trees[k] = tree;
-        ch.commitCycle(cycleId, asset, tree[0], total, total, uint32(nd), uint32(nc), 0, new bytes32[](0));
+        ch.commitCycle(
+            cycleId,
+            asset,
+            tree[0],
+            total,
+            total,
+            uint32(nd),
+            uint32(nc),
+            0,
+            new ICore4MicaSettlement.NettedGuarantee[](0)
+        );
         committed.push(Committed(cycleId, asset));
+        // Each debtor proves (as an accept-all ERC-1271 wallet) one signed request of its net debit.
+        for (uint256 i = 0; i < nd; ++i) {
+            Leaf memory l = _leaves[k][i];
+            if (l.participant.code.length == 0) vm.etch(l.participant, type(AcceptAllWallet).runtimeCode);
+            IClearingHouseSignedDebits.SignedRequestV1[] memory rs = new IClearingHouseSignedDebits.SignedRequestV1[](
+                1
+            );
+            rs[0] = IClearingHouseSignedDebits.SignedRequestV1(address(0xBEEF), 1, l.amount, uint64(d.start), "");
+            ch.proveSignedRequests(cycleId, asset, l.participant, rs);
+        }
     }
 
     function pay(uint256 which, uint256 who) external {
@@ -148,7 +171,7 @@ contract ClearingHouseHandler {
         bytes32 k = key(c.cycleId, c.asset);
         uint256 before = vault.collateral(l.participant, c.asset);
         IClearingHouse.DefaultClaim[] memory claims = new IClearingHouse.DefaultClaim[](1);
-        claims[0] = IClearingHouse.DefaultClaim(l.participant, l.amount, proof);
+        claims[0] = IClearingHouse.DefaultClaim(l.participant, l.amount, proof, address(this));
         try ch.markDefaulted(c.cycleId, c.asset, claims) {
             ghostIn[k] += before - vault.collateral(l.participant, c.asset);
             ++ghostSettlements[k][l.participant];

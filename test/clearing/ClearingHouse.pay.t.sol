@@ -180,7 +180,7 @@ contract ClearingHousePayTest is ClearingHouseFixture {
         bytes32[] memory tree = MerkleHelper.build(leaves);
         _warpToCommit(cycleId);
         vm.prank(operator);
-        ch.commitCycle(cycleId, ETH, tree[0], 6 ether, 6 ether, 3, 3, bytes32(0), new bytes32[](0));
+        ch.commitCycle(cycleId, ETH, tree[0], 6 ether, 6 ether, 3, 3, bytes32(0), _noV2());
         bytes32[] memory proof = MerkleHelper.proof(tree, leaves[0]);
         vm.deal(d1, 3 ether);
         vm.expectRevert(

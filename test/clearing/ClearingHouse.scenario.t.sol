@@ -110,7 +110,7 @@ abstract contract ClearingHouseScenario is ClearingHouseFixture {
         _warpToCommit(CYCLE_ID + 1);
         vm.expectRevert(bytes4(keccak256("EnforcedPause()")));
         vm.prank(operator);
-        ch.commitCycle(CYCLE_ID + 1, _asset(), root, 6 * _unit(), 6 * _unit(), 3, 3, 0, new bytes32[](0));
+        ch.commitCycle(CYCLE_ID + 1, _asset(), root, 6 * _unit(), 6 * _unit(), 3, 3, 0, _noV2());
     }
 }
 

@@ -1,78 +1,20 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.30;
 
-import {ClearingHouse} from "../../contracts/ClearingHouse.sol";
 import {IClearingHouse} from "../../contracts/interfaces/IClearingHouse.sol";
 import {ICore4Mica} from "../../contracts/interfaces/ICore4Mica.sol";
+import {ICore4MicaSettlement} from "../../contracts/interfaces/ICore4MicaSettlement.sol";
 import {BLS} from "../../contracts/libraries/BLS.sol";
 import {CycleSchedule} from "../../contracts/libraries/CycleSchedule.sol";
 import {NettingLeaf} from "../../contracts/libraries/NettingLeaf.sol";
 import {Guarantee, GuaranteeV2} from "../../contracts/libraries/GuaranteeTypes.sol";
-import {Core4MicaTestBase} from "../vault/Core4MicaTestBase.sol";
 import {vm} from "../utils/Vm.sol";
-import {MerkleHelper} from "./utils/MerkleHelper.sol";
+import {ClearingHouseVaultFixture} from "./utils/ClearingHouseVaultFixture.sol";
 
 /// @dev The ClearingHouse against the real Core4Mica vault (docs/protocol.md §5, §6): defaults covered from real
-///      collateral (pending withdrawals capped), the consumed set shared by netting and route B, and the V1 liveness
-///      fallback decided by the ClearingHouse's schedule and commits.
-contract ClearingHouseWithVaultTest is Core4MicaTestBase {
-    uint64 internal constant OPERATOR_ROLE = 3;
-    address internal constant OPERATOR = address(0x09E7A7);
-    address internal constant CREDITOR_A = address(0xCA);
-    address internal constant CREDITOR_B = address(0xCB);
-
-    ClearingHouse internal ch;
-    mapping(uint256 cycleId => bytes32[] tree) private _trees;
-
-    struct Position {
-        address participant;
-        uint8 role;
-        uint256 amount;
-    }
-
-    function setUp() public override {
-        super.setUp();
-        // Genesis T0 with daily cycles: the same numbering as the base fixture's `_v1`/`_v2` cycle ids.
-        ch = new ClearingHouse(
-            address(manager),
-            address(vault),
-            uint48(T0),
-            CycleSchedule.Params(uint32(CYCLE_LENGTH), 6 hours, 15 minutes, 2 hours, 2 hours)
-        );
-        bytes4[] memory sel = new bytes4[](1);
-        sel[0] = IClearingHouse.commitCycle.selector;
-        manager.setTargetFunctionRole(address(ch), sel, OPERATOR_ROLE);
-        manager.grantRole(OPERATOR_ROLE, OPERATOR, 0);
-        vm.prank(GOVERNOR);
-        vault.setClearingHouse(address(ch));
-    }
-
-    function _leaf(uint256 cycleId, address asset, Position memory p) internal view returns (bytes32) {
-        return NettingLeaf.hash(block.chainid, address(ch), cycleId, asset, p.participant, p.role, p.amount);
-    }
-
-    function _commit(uint256 cycleId, address asset, Position[] memory ps, bytes32[] memory v2Ids) internal {
-        bytes32[] memory leaves = new bytes32[](ps.length);
-        uint256 total = 0;
-        uint32 nd = 0;
-        for (uint256 i = 0; i < ps.length; ++i) {
-            leaves[i] = _leaf(cycleId, asset, ps[i]);
-            if (ps[i].role == NettingLeaf.NET_DEBTOR) {
-                total += ps[i].amount;
-                ++nd;
-            }
-        }
-        bytes32[] memory tree = MerkleHelper.build(leaves);
-        _trees[cycleId] = tree;
-        vm.warp(ch.cycleDeadlines(cycleId).resolutionCutoff);
-        vm.prank(OPERATOR);
-        ch.commitCycle(cycleId, asset, tree[0], total, total, nd, uint32(ps.length) - nd, 0, v2Ids);
-    }
-
-    function _proof(uint256 cycleId, address asset, Position memory p) internal view returns (bytes32[] memory) {
-        return MerkleHelper.proof(_trees[cycleId], _leaf(cycleId, asset, p));
-    }
-
+///      collateral (pending withdrawals capped) up to what the debtor signed, the consumed set shared by netting and
+///      route B, and the V1 liveness fallback decided by the ClearingHouse's schedule and commits.
+contract ClearingHouseWithVaultTest is ClearingHouseVaultFixture {
     function test_withVault_defaultsArePulledFromCollateralAndCapPendingWithdrawals() external {
         _depositEth(payer, 5 ether);
         _depositEth(other, 1 ether);
@@ -85,12 +27,14 @@ contract ClearingHouseWithVaultTest is Core4MicaTestBase {
         ps[2] = Position(CREDITOR_A, NettingLeaf.NET_CREDITOR, 4 ether);
         ps[3] = Position(CREDITOR_B, NettingLeaf.NET_CREDITOR, 1 ether);
         uint256 cycleId = 1;
-        _commit(cycleId, ETH, ps, new bytes32[](0));
+        _commit(cycleId, ETH, ps, _noV2());
+        _proveOne(PAYER_PK, cycleId, ETH, 1, 3 ether);
+        _proveOne(OTHER_PK, cycleId, ETH, 1, 2 ether);
 
         vm.warp(ch.cycleDeadlines(cycleId).paymentDeadline + 1);
         IClearingHouse.DefaultClaim[] memory claims = new IClearingHouse.DefaultClaim[](2);
-        claims[0] = IClearingHouse.DefaultClaim(payer, 3 ether, _proof(cycleId, ETH, ps[0]));
-        claims[1] = IClearingHouse.DefaultClaim(other, 2 ether, _proof(cycleId, ETH, ps[1]));
+        claims[0] = IClearingHouse.DefaultClaim(payer, 3 ether, _proof(cycleId, ETH, ps[0]), address(this));
+        claims[1] = IClearingHouse.DefaultClaim(other, 2 ether, _proof(cycleId, ETH, ps[1]), address(this));
         vm.expectEmit(true, true, true, true, address(vault));
         emit ICore4Mica.CollateralSeized(payer, ETH, 3 ether, 3 ether);
         vm.expectEmit(true, true, true, true, address(ch));
@@ -117,11 +61,10 @@ contract ClearingHouseWithVaultTest is Core4MicaTestBase {
         Position[] memory ps = new Position[](2);
         ps[0] = Position(payer, NettingLeaf.NET_DEBTOR, 7e6);
         ps[1] = Position(CREDITOR_A, NettingLeaf.NET_CREDITOR, 7e6);
-        _commit(2, address(token), ps, new bytes32[](0));
+        _commit(2, address(token), ps, _noV2());
+        _proveOne(PAYER_PK, 2, address(token), 1, 7e6);
         vm.warp(ch.cycleDeadlines(2).paymentDeadline + 1);
-        IClearingHouse.DefaultClaim[] memory claims = new IClearingHouse.DefaultClaim[](1);
-        claims[0] = IClearingHouse.DefaultClaim(payer, 7e6, _proof(2, address(token), ps[0]));
-        ch.markDefaulted(2, address(token), claims);
+        ch.markDefaulted(2, address(token), _claim(2, address(token), ps[0], address(this)));
         vm.assertEq(
             ch.claimNetCredit(2, address(token), CREDITOR_A, 7e6, _proof(2, address(token), ps[1])),
             7e6,
@@ -141,14 +84,13 @@ contract ClearingHouseWithVaultTest is Core4MicaTestBase {
     function test_withVault_aNettedV2GuaranteeCannotThenBeRedeemed() external {
         _depositEth(payer, 5 ether);
         GuaranteeV2 memory g = _v2(ETH, 1 ether, 1, T0 + 1 hours);
-        bytes32 id = _id(g);
-        bytes32[] memory ids = new bytes32[](1);
-        ids[0] = id;
-        Position[] memory ps = new Position[](2);
-        ps[0] = Position(payer, NettingLeaf.NET_DEBTOR, 1 ether);
-        ps[1] = Position(RECIPIENT, NettingLeaf.NET_CREDITOR, 1 ether);
-        _commit(0, ETH, ps, ids);
+        bytes32 id = _gid(payer, RECIPIENT, ETH, 1);
+        vm.warp(ch.cycleDeadlines(0).resolutionCutoff);
+        vm.expectEmit(true, true, true, true, address(vault));
+        emit ICore4Mica.GuaranteeNetted(id, 0, ETH, payer, RECIPIENT, 1 ether);
+        _commit(0, ETH, _twoPositions(payer, RECIPIENT, 1 ether), _one(_netted(g)));
         require(vault.isConsumed(id), "consumed by the commit");
+        vm.assertEq(ch.nettedSignedAmount(0, ETH, payer), 1 ether, "counted as signed by the payer");
 
         vm.warp(g.timestamp + GRACE);
         bytes memory envelope = _envelopeV2(g);
@@ -168,19 +110,20 @@ contract ClearingHouseWithVaultTest is Core4MicaTestBase {
 
         // Core then nets it in the current cycle: the commit reverts, nothing is committed.
         uint256 cycleId = ch.currentCycle();
-        bytes32[] memory ids = new bytes32[](1);
-        ids[0] = id;
-        Position[] memory ps = new Position[](2);
-        ps[0] = Position(payer, NettingLeaf.NET_DEBTOR, 1 ether);
-        ps[1] = Position(RECIPIENT, NettingLeaf.NET_CREDITOR, 1 ether);
+        vm.warp(ch.cycleDeadlines(cycleId).resolutionCutoff);
         vm.expectRevert(abi.encodeWithSelector(ICore4Mica.Core4MicaGuaranteeAlreadyConsumed.selector, id));
-        this.commitExternal(cycleId, ETH, ps, ids);
+        this.commitExternal(cycleId, ETH, _twoPositions(payer, RECIPIENT, 1 ether), _one(_netted(g)));
         require(!ch.getCycle(cycleId, ETH).committed, "not committed");
     }
 
-    /// @dev External so a test can expect a revert of the whole commit helper (warp included).
-    function commitExternal(uint256 cycleId, address asset, Position[] memory ps, bytes32[] memory ids) external {
-        _commit(cycleId, asset, ps, ids);
+    /// @dev External so a test can expect a revert of the whole commit helper.
+    function commitExternal(
+        uint256 cycleId,
+        address asset,
+        Position[] memory ps,
+        ICore4MicaSettlement.NettedGuarantee[] memory v2
+    ) external {
+        _commit(cycleId, asset, ps, v2);
     }
 
     function test_withVault_v1FallbackOpensAtTheFinalityDeadlineOfAMissedCycle() external {
@@ -210,7 +153,7 @@ contract ClearingHouseWithVaultTest is Core4MicaTestBase {
         Position[] memory ps = new Position[](2);
         ps[0] = Position(payer, NettingLeaf.NET_DEBTOR, 1 ether);
         ps[1] = Position(RECIPIENT, NettingLeaf.NET_CREDITOR, 1 ether);
-        _commit(g.cycleId, ETH, ps, new bytes32[](0));
+        _commit(g.cycleId, ETH, ps, _noV2());
         vm.warp(ch.cycleDeadlines(g.cycleId).finalityDeadline + 1 days);
         bytes memory envelope = _envelopeV1(g);
         BLS.G2Point memory sig = _bls(envelope);

@@ -5,6 +5,7 @@ import {console} from "hardhat/console.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 
 import {IClearingHouse} from "../../contracts/interfaces/IClearingHouse.sol";
+import {ICore4MicaSettlement} from "../../contracts/interfaces/ICore4MicaSettlement.sol";
 import {NettingLeaf} from "../../contracts/libraries/NettingLeaf.sol";
 import {vm} from "../utils/Vm.sol";
 import {ClearingHouseFixture} from "./utils/ClearingHouseFixture.sol";
@@ -123,7 +124,7 @@ contract ClearingHouseVectorsTest is ClearingHouseFixture {
             uint32(vm.parseJsonUint(json, ".cycle.debtorCount")),
             uint32(vm.parseJsonUint(json, ".cycle.creditorCount")),
             vm.parseJsonBytes32(json, ".cycle.batchHash"),
-            new bytes32[](0)
+            _noV2()
         );
         uint256 n = _countArray(".cycle.leaves");
         for (uint256 i = 0; i < n; ++i) {
@@ -159,7 +160,7 @@ contract ClearingHouseVectorsTest is ClearingHouseFixture {
         bytes32 root = vm.parseJsonBytes32(json, string.concat(base, ".root"));
         uint32 creditors = uint32(vm.parseJsonUint(json, string.concat(base, ".creditorCount")));
         _warpToCommit(cycleId);
-        bytes32[] memory none = new bytes32[](0);
+        ICore4MicaSettlement.NettedGuarantee[] memory none = _noV2();
         vm.prank(operator);
         uint256 g = gasleft();
         ch.commitCycle(cycleId, ETH, root, total, total, 1, creditors, keccak256("batch"), none);
@@ -198,8 +199,10 @@ contract ClearingHouseVectorsTest is ClearingHouseFixture {
         claims[0] = IClearingHouse.DefaultClaim(
             debtor,
             debit,
-            vm.parseJsonBytes32Array(json, string.concat(def, ".debtor.proof"))
+            vm.parseJsonBytes32Array(json, string.concat(def, ".debtor.proof")),
+            address(this)
         );
+        _proveSigned(cycleId, ETH, debtor, debit);
         _deposit(debtor, ETH, debit);
         _warpAfterPayment(cycleId);
         g = gasleft();

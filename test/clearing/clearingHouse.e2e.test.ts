@@ -22,6 +22,7 @@ import {
   type NetPosition,
 } from "../../offchain/src/protocol/netting/index.ts";
 import { DEFAULT_CYCLE_PHASES } from "../../offchain/src/protocol/cycles/cycleSchedule.ts";
+import { guaranteeRequestTypedData } from "../../offchain/src/protocol/guaranteeRequestTypedData.ts";
 
 const { viem, networkHelpers } = await network.create();
 const OPERATOR_ROLE = 3n;
@@ -29,7 +30,10 @@ const GUARDIAN_ROLE = 2n;
 
 // The narrow typed surface this test uses, so it type-checks whether or not Hardhat's generated
 // artifacts/*.d.ts exist yet (a fresh checkout runs `tsc` before any build).
-type Deadlines = { resolutionCutoff: bigint; paymentDeadline: bigint; finalityDeadline: bigint };
+type Deadlines = { start: bigint; resolutionCutoff: bigint; paymentDeadline: bigint; finalityDeadline: bigint };
+type SignedRequest = { recipient: Address; reqId: bigint; amount: bigint; timestamp: bigint; signature: Hex };
+type NettedGuarantee = { version: bigint; inner: Hex; payerSignature: Hex };
+type DefaultClaim = { debtor: Address; amount: bigint; proof: Hex[]; prover: Address };
 type ClearingHouseContract = {
   address: Address;
   abi: Abi;
@@ -39,9 +43,10 @@ type ClearingHouseContract = {
     getCycle(args: [bigint, Address]): Promise<{ finalized: boolean; claimedOut: bigint }>;
   };
   write: {
-    commitCycle(args: [bigint, Address, Hex, bigint, bigint, number, number, Hex, Hex[]]): Promise<Hex>;
+    commitCycle(args: [bigint, Address, Hex, bigint, bigint, number, number, Hex, NettedGuarantee[]]): Promise<Hex>;
     payNetDebit(args: [bigint, Address, Address, bigint, Hex[]], options: { value: bigint }): Promise<Hex>;
-    markDefaulted(args: [bigint, Address, { debtor: Address; amount: bigint; proof: Hex[] }[]]): Promise<Hex>;
+    proveSignedRequests(args: [bigint, Address, Address, SignedRequest[]]): Promise<Hex>;
+    markDefaulted(args: [bigint, Address, DefaultClaim[]]): Promise<Hex>;
     claimNetCredit(args: [bigint, Address, Address, bigint, Hex[]]): Promise<Hex>;
     finalizeCycle(args: [bigint, Address]): Promise<Hex>;
   };
@@ -85,7 +90,7 @@ async function deployClearingHouseFixture() {
     },
   ])) as unknown as ClearingHouseContract;
   const commitSelector = toFunctionSelector(
-    "commitCycle(uint256,address,bytes32,uint256,uint256,uint32,uint32,bytes32,bytes32[])",
+    "commitCycle(uint256,address,bytes32,uint256,uint256,uint32,uint32,bytes32,(uint64,bytes,bytes)[])",
   );
   await manager.write.setTargetFunctionRole([ch.address, [commitSelector], OPERATOR_ROLE]);
   await manager.write.setTargetFunctionRole([ch.address, [toFunctionSelector("pause()")], GUARDIAN_ROLE]);
@@ -102,6 +107,24 @@ async function deployClearingHouseFixture() {
     d: [d1!, d2!, d3!],
     c: [c1!, c2!, c3!],
   };
+}
+
+/** A V1 request of `payer` in the cycle starting at `start`, signed by the payer under the vault's domain. */
+async function signedRequest(
+  payer: Wallet,
+  vault: Address,
+  chainId: bigint,
+  recipient: Address,
+  reqId: bigint,
+  amount: bigint,
+  start: bigint,
+): Promise<SignedRequest> {
+  const typedData = guaranteeRequestTypedData(
+    { version: 1, user: payer.account.address, recipient, reqId, amount, asset: zeroAddress, timestamp: start },
+    { chainId, verifyingContract: vault },
+  );
+  const signature = await payer.signTypedData({ ...typedData, account: payer.account } as never);
+  return { recipient, reqId, amount, timestamp: start, signature };
 }
 
 describe("ClearingHouse (Hardhat chain, viem)", function () {
@@ -167,8 +190,15 @@ describe("ClearingHouse (Hardhat chain, viem)", function () {
       await networkHelpers.time.increaseTo(deadlines.paymentDeadline + 1n);
       const asKeeper = await clearingHouseAs(ch.address, keeper);
       const d3Debit = (tree.position(d3) as NetPosition).amount;
+      // The keeper proves what d3 signed in the cycle (its 1 ETH request to c1), which caps the seizure.
+      const d3Request = await signedRequest(d[2]!, vault.address, chainId, c1, 3n, d3Debit, deadlines.start);
+      await asKeeper.write.proveSignedRequests([cycleId, asset, d3, [d3Request]]);
       await viem.assertions.emitWithArgs(
-        asKeeper.write.markDefaulted([cycleId, asset, [{ debtor: d3, amount: d3Debit, proof: tree.getProof(d3) }]]),
+        asKeeper.write.markDefaulted([
+          cycleId,
+          asset,
+          [{ debtor: d3, amount: d3Debit, proof: tree.getProof(d3), prover: keeper.account.address }],
+        ]),
         ch,
         "DebtorDefaulted",
         [cycleId, asset, d3, d3Debit, parseEther("0.5"), parseEther("0.5")],
@@ -297,10 +327,29 @@ describe("ClearingHouse (Hardhat chain, viem)", function () {
         const { dl } = await commit(defaultTree);
         await vault.write.deposit([defaulter, asset, defaultTree.totalNetDebit], { value: defaultTree.totalNetDebit });
         await networkHelpers.time.increaseTo(dl.paymentDeadline + 1n);
+        const request = await signedRequest(
+          d[1]!,
+          vault.address,
+          chainId,
+          creditor,
+          1n,
+          defaultTree.totalNetDebit,
+          dl.start,
+        );
+        const asProver = await clearingHouseAs(ch.address, operator);
+        const proveHash = await asProver.write.proveSignedRequests([cycleId + 1n, asset, defaulter, [request]]);
+        const prove = await publicClient.waitForTransactionReceipt({ hash: proveHash });
         const defaultHash = await ch.write.markDefaulted([
           cycleId + 1n,
           asset,
-          [{ debtor: defaulter, amount: defaultTree.totalNetDebit, proof: defaultTree.getProof(defaulter) }],
+          [
+            {
+              debtor: defaulter,
+              amount: defaultTree.totalNetDebit,
+              proof: defaultTree.getProof(defaulter),
+              prover: operator.account.address,
+            },
+          ],
         ]);
         const markDefaulted = await publicClient.waitForTransactionReceipt({ hash: defaultHash });
 
@@ -310,6 +359,7 @@ describe("ClearingHouse (Hardhat chain, viem)", function () {
           commit: commitReceipt.gasUsed,
           pay: pay.gasUsed,
           claim: claim.gasUsed,
+          proveOneRequest: prove.gasUsed,
           markDefaulted: markDefaulted.gasUsed,
         };
         report.push(row);

@@ -2,6 +2,7 @@ import { network } from "hardhat";
 import {
   createWalletClient,
   custom,
+  encodeAbiParameters,
   getContract,
   keccak256,
   parseAbi,
@@ -10,6 +11,7 @@ import {
   type Address,
   type Hex,
   type PublicClient,
+  type WalletClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
@@ -31,6 +33,7 @@ import type { GuaranteeStatus } from "../../offchain/src/core/issuance/guarantee
 import { createScheduler, type SchedulerHooks } from "../../offchain/src/core/services/scheduler/createScheduler.ts";
 import { createLocalLeaderLock, type LeaderLock } from "../../offchain/src/core/services/scheduler/leaderLock.ts";
 import type { ClearingHouseGateway } from "../../offchain/src/core/services/scheduler/clearingHouseGateway.ts";
+import { guaranteeRequestTypedData } from "../../offchain/src/protocol/guaranteeRequestTypedData.ts";
 
 export const ETH: Address = zeroAddress;
 
@@ -74,7 +77,7 @@ export async function deployClearing(kind: "core4mica" | "mock" = "mock") {
     },
   ]);
   const commitSelector = keccak256(
-    toHex("commitCycle(uint256,address,bytes32,uint256,uint256,uint32,uint32,bytes32,bytes32[])"),
+    toHex("commitCycle(uint256,address,bytes32,uint256,uint256,uint32,uint32,bytes32,(uint64,bytes,bytes)[])"),
   ).slice(0, 10) as Hex;
   const managerAbi = parseAbi([
     "function setTargetFunctionRole(address target, bytes4[] selectors, uint64 roleId)",
@@ -188,16 +191,55 @@ export interface TestGuarantee {
   status?: GuaranteeStatus;
 }
 
+/** Signs V1 requests as their payers (Hardhat's unlocked accounts) under the vault's EIP-712 domain. */
+export interface TestSigning {
+  chainId: bigint;
+  vault: Address;
+  wallets: readonly WalletClient[];
+}
+
+/** The signing of `env`'s payers (its wallets) for {@link storeGuarantee}. */
+export function payerSigning(env: { chainId: bigint; vault: { address: Address }; wallets: readonly WalletClient[] }) {
+  return { chainId: env.chainId, vault: env.vault.address, wallets: env.wallets } satisfies TestSigning;
+}
+
 /**
- * Stores a guarantee through the issuance store (its lock included). Certificates are placeholders: the
- * scheduler never reads them. V2 guarantees are stored PENDING_VALIDATION then, as sync's promotion would,
+ * Stores a guarantee through the issuance store (its lock included). The BLS certificate is a placeholder (the
+ * scheduler never reads it). With `signing`, a V1 carries its payer's real EIP-712 signature (the keeper proves it
+ * on-chain when the payer defaults); otherwise a placeholder. A V2's claims are an envelope around the
+ * settlement mock's netted encoding `abi.encode(bytes32 id, address user, uint256 amount)`, which is what the
+ * commit sends to the mock vault. V2 guarantees are stored PENDING_VALIDATION then, as sync's promotion would,
  * moved to `status`.
  */
-export async function storeGuarantee(db: Database, g: TestGuarantee): Promise<Hex> {
+export async function storeGuarantee(db: Database, g: TestGuarantee, signing?: TestSigning): Promise<Hex> {
   const store = createGuaranteeRepository(db);
   const guaranteeId = keccak256(toHex(`scheduler-test-${process.pid}-${counter++}`));
   const version = g.version ?? 1;
   const asset = (g.asset ?? ETH).toLowerCase() as Address;
+  const reqId = BigInt(counter);
+  let payerSignature: Hex = "0x00";
+  if (signing && version === 1) {
+    const wallet = signing.wallets.find((w) => w.account?.address.toLowerCase() === g.user.toLowerCase());
+    if (!wallet?.account) throw new Error(`no wallet for payer ${g.user}`);
+    const typedData = guaranteeRequestTypedData(
+      { version: 1, user: g.user, recipient: g.recipient, reqId, amount: g.amount, asset, timestamp: g.timestamp },
+      { chainId: signing.chainId, verifyingContract: signing.vault },
+    );
+    payerSignature = await wallet.signTypedData({ ...typedData, account: wallet.account } as never);
+  }
+  const claims: Hex =
+    version === 1
+      ? "0x00"
+      : encodeAbiParameters(
+          [{ type: "uint64" }, { type: "bytes" }],
+          [
+            BigInt(version),
+            encodeAbiParameters(
+              [{ type: "bytes32" }, { type: "address" }, { type: "uint256" }],
+              [guaranteeId, g.user, g.amount],
+            ),
+          ],
+        );
   const out = await store.issue({
     guaranteeId,
     version,
@@ -206,15 +248,15 @@ export async function storeGuarantee(db: Database, g: TestGuarantee): Promise<He
     user: g.user.toLowerCase() as Address,
     recipient: g.recipient.toLowerCase() as Address,
     asset,
-    reqId: BigInt(counter),
+    reqId,
     amount: g.amount,
     timestamp: g.timestamp,
     status: version === 1 ? "FINALIZED_PAYABLE" : "PENDING_VALIDATION",
     contentHash: keccak256(guaranteeId),
     request: { placeholder: 1 },
-    payerSignature: "0x00",
+    payerSignature,
     certificate: {
-      claims: "0x00",
+      claims,
       signature: `0x${"00".repeat(96)}`,
       signatureEip2537: Object.fromEntries(
         ["x_c0_a", "x_c0_b", "x_c1_a", "x_c1_b", "y_c0_a", "y_c0_b", "y_c1_a", "y_c1_b"].map((k) => [

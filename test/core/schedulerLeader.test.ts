@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { Address } from "viem";
+import { zeroAddress, type Address } from "viem";
 
 import type { Database } from "../../offchain/src/core/adapters/db/database.ts";
 import { openPgDatabase } from "../../offchain/src/core/adapters/db/pgDatabase.ts";
@@ -32,6 +32,9 @@ function fakeChain(clock: { now: bigint }, gate?: Promise<void>): ClearingHouseG
     getCycle: unused,
     getParticipant: unused,
     consumed: unused,
+    sender: () => zeroAddress,
+    requestDomainSeparator: unused,
+    signedRequestCursor: unused,
     send: unused,
     receipt: unused,
   };

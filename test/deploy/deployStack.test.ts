@@ -66,7 +66,7 @@ describe("deployStack", function () {
   it("lets only the operator commit, only the guardian pause and only governance configure", async function () {
     const { manager, stack, operator, deployer, outsider } = await deployFixture();
     const commit = toFunctionSelector(
-      "commitCycle(uint256,address,bytes32,uint256,uint256,uint32,uint32,bytes32,bytes32[])",
+      "commitCycle(uint256,address,bytes32,uint256,uint256,uint32,uint32,bytes32,(uint64,bytes,bytes)[])",
     );
     const canCall = async (who: `0x${string}`, target: `0x${string}`, selector: `0x${string}`) =>
       (await manager.read.canCall([who, target, selector]))[0];

@@ -20,6 +20,11 @@ contract Core4MicaClearingHouseTest is Core4MicaTestBase {
 
     ClearingHouse internal clearingHouse;
 
+    /// @dev The vault's ClearingHouse is set once: this suite sets the real one instead of the mock.
+    function _usesMockClearingHouse() internal pure override returns (bool) {
+        return false;
+    }
+
     function setUp() public override {
         super.setUp();
         clearingHouse = new ClearingHouse(

@@ -3,6 +3,7 @@ pragma solidity ^0.8.30;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {BLSSigner} from "../utils/BLSSigner.sol";
+import {ICore4MicaSettlement} from "../../contracts/interfaces/ICore4MicaSettlement.sol";
 import {BLS} from "../../contracts/libraries/BLS.sol";
 import {Core4MicaTestBase} from "./Core4MicaTestBase.sol";
 import {Core4Mica} from "../../contracts/Core4Mica.sol";
@@ -253,11 +254,14 @@ contract Core4MicaHandler {
 
     function consume(uint256 actorSeed, uint256 assetSeed, uint256 reqId) external {
         ++calls;
-        (address user, , uint256 a) = _pick(actorSeed, assetSeed);
-        bytes32[] memory ids = new bytes32[](1);
-        ids[0] = vault.guaranteeIdOf(user, address(0xBEEF), assets[a], reqId % REQ_IDS);
+        (address user, uint256 i, uint256 a) = _pick(actorSeed, assetSeed);
+        // A payer-signed V2 guarantee netted by a commit (route A): its id is consumed, no collateral moves.
+        GuaranteeV2 memory g = _guarantee(user, assets[a], 1, reqId % REQ_IDS, 0);
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(keys[i], vault.payerRequestDigest(GuaranteeRequest.hashV2(g)));
+        ICore4MicaSettlement.NettedGuarantee[] memory netted = new ICore4MicaSettlement.NettedGuarantee[](1);
+        netted[0] = ICore4MicaSettlement.NettedGuarantee(2, abi.encode(g), abi.encodePacked(r, s, v));
         vm.prank(clearingHouse);
-        try vault.consumeGuarantees(ids) {} catch {}
+        try vault.consumeNettedGuarantees(0, assets[a], block.timestamp, netted) {} catch {}
     }
 
     function seize(uint256 actorSeed, uint256 assetSeed, uint256 amount) external {

@@ -4,6 +4,7 @@ pragma solidity ^0.8.30;
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {ICore4Mica} from "../../contracts/interfaces/ICore4Mica.sol";
+import {ICore4MicaSettlement} from "../../contracts/interfaces/ICore4MicaSettlement.sol";
 import {ICore4MicaCollateral} from "../../contracts/interfaces/ICore4MicaCollateral.sol";
 import {BLS} from "../../contracts/libraries/BLS.sol";
 import {GuaranteeCodec} from "../../contracts/libraries/GuaranteeCodec.sol";
@@ -362,13 +363,13 @@ contract Core4MicaRemunerateTest is Core4MicaTestBase {
 
     function test_remunerate_revertsWhenAlreadyNetted() external {
         GuaranteeV2 memory g = _v2(ETH, 1 ether, 1, TS);
-        bytes32[] memory ids = new bytes32[](1);
-        ids[0] = _id(g);
+        ICore4MicaSettlement.NettedGuarantee[] memory netted = new ICore4MicaSettlement.NettedGuarantee[](1);
+        netted[0] = ICore4MicaSettlement.NettedGuarantee(2, abi.encode(g), _payerSigV2(g));
         vm.prank(address(house));
-        vault.consumeGuarantees(ids);
+        vault.consumeNettedGuarantees(g.cycleId, ETH, TS, netted);
         _expectRemunerateRevert(
             g,
-            abi.encodeWithSelector(ICore4Mica.Core4MicaGuaranteeAlreadyConsumed.selector, ids[0])
+            abi.encodeWithSelector(ICore4Mica.Core4MicaGuaranteeAlreadyConsumed.selector, _id(g))
         );
     }
 

@@ -154,19 +154,6 @@ contract Core4MicaRemunerateV1Test is Core4MicaTestBase {
         _expectRemunerateRevert(g, abi.encodeWithSelector(ICore4Mica.Core4MicaGuaranteeAlreadyConsumed.selector, id));
     }
 
-    function test_remunerate_v1RevertsWhenAlreadyConsumedByNetting() external {
-        Guarantee memory g = _v1(ETH, 1 ether, 1, TS);
-        _missCycle(g, OPENS_AT);
-        bytes32[] memory ids = new bytes32[](1);
-        ids[0] = _id(g);
-        vm.prank(address(house));
-        vault.consumeGuarantees(ids);
-        _expectRemunerateRevert(
-            g,
-            abi.encodeWithSelector(ICore4Mica.Core4MicaGuaranteeAlreadyConsumed.selector, ids[0])
-        );
-    }
-
     function test_remunerate_v1RevertsWithAnotherChainsPayerSignature() external {
         Guarantee memory g = _v1(ETH, 1 ether, 1, TS);
         _missCycle(g, OPENS_AT);

@@ -75,7 +75,7 @@ abstract contract Core4MicaTestBase {
         house = new MockClearingHouseOracle(T0, CYCLE_LENGTH);
         decoder = new MockGuaranteeDecoder();
         vm.startPrank(GOVERNOR);
-        vault.setClearingHouse(address(house));
+        if (_usesMockClearingHouse()) vault.setClearingHouse(address(house));
         vault.configureVersion(
             2,
             operatorKey,
@@ -84,6 +84,12 @@ abstract contract Core4MicaTestBase {
             true
         );
         vm.stopPrank();
+    }
+
+    /// @dev Whether setUp sets the mock oracle as the vault's (set-once) ClearingHouse; tests of a real
+    ///      ClearingHouse override this and set theirs.
+    function _usesMockClearingHouse() internal pure virtual returns (bool) {
+        return true;
     }
 
     function _wireRoles() internal {

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.30;
 
 import {ICore4MicaCollateral} from "../../contracts/interfaces/ICore4MicaCollateral.sol";
+import {SettlementTimings} from "../../contracts/libraries/SettlementTimings.sol";
 import {vm} from "../utils/Vm.sol";
 import {Core4MicaTestBase} from "./Core4MicaTestBase.sol";
 
@@ -67,19 +68,27 @@ contract Core4MicaTimingsTest is Core4MicaTestBase {
         vault.setTimings(1 days, 2 days, 3 days, 1 hours);
     }
 
+    /// @dev The mock ClearingHouse's one segment: 1 day cycles, 1 h cutoff, 15 min commit delay, 1 h payment and
+    ///      1 h finality windows.
+    uint256 internal constant FALLBACK_OPENS_AFTER = 1 days + 1 hours + 15 minutes + 1 hours + 1 hours;
+    uint256 internal constant SETTLEMENT_HORIZON = FALLBACK_OPENS_AFTER + 1 hours;
+
     function testFuzz_setTimings_acceptsExactlyTheValidOnes(
         uint64 grace,
         uint64 expiry,
         uint64 withdrawalDelay,
         uint64 syncDelay
     ) external {
-        bool valid =
+        bool locallyValid =
             grace > 0 &&
                 grace < expiry &&
                 syncDelay > 0 &&
                 uint256(syncDelay) + uint256(expiry) < uint256(withdrawalDelay);
+        bool fallbackOk = FALLBACK_OPENS_AFTER < expiry;
+        bool seizureOk = SETTLEMENT_HORIZON + syncDelay < withdrawalDelay;
+        bool valid = locallyValid && fallbackOk && seizureOk;
         vm.prank(GOVERNOR);
-        if (!valid) {
+        if (!locallyValid) {
             vm.expectRevert(
                 abi.encodeWithSelector(
                     ICore4MicaCollateral.Core4MicaInvalidTimings.selector,
@@ -87,6 +96,23 @@ contract Core4MicaTimingsTest is Core4MicaTestBase {
                     expiry,
                     withdrawalDelay,
                     syncDelay
+                )
+            );
+        } else if (!fallbackOk) {
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    SettlementTimings.SettlementTimingsEmptyV1Fallback.selector,
+                    FALLBACK_OPENS_AFTER,
+                    expiry
+                )
+            );
+        } else if (!seizureOk) {
+            vm.expectRevert(
+                abi.encodeWithSelector(
+                    SettlementTimings.SettlementTimingsWithdrawalBeforeSeizure.selector,
+                    SETTLEMENT_HORIZON,
+                    syncDelay,
+                    withdrawalDelay
                 )
             );
         }
@@ -97,6 +123,32 @@ contract Core4MicaTimingsTest is Core4MicaTestBase {
         vm.assertEq(vault.synchronizationDelay(), valid ? syncDelay : SYNC_DELAY, "sync delay");
     }
 
+    function test_setTimings_revertsWhenTheV1FallbackWouldBeEmpty() external {
+        vm.prank(GOVERNOR);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                SettlementTimings.SettlementTimingsEmptyV1Fallback.selector,
+                FALLBACK_OPENS_AFTER,
+                FALLBACK_OPENS_AFTER
+            )
+        );
+        vault.setTimings(1 hours, uint64(FALLBACK_OPENS_AFTER), 30 days, 1 hours);
+    }
+
+    function test_setTimings_revertsWhenAWithdrawalCouldBeatTheSeizure() external {
+        vm.prank(GOVERNOR);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                SettlementTimings.SettlementTimingsWithdrawalBeforeSeizure.selector,
+                SETTLEMENT_HORIZON,
+                6 hours,
+                SETTLEMENT_HORIZON + 6 hours
+            )
+        );
+        // Locally valid (6 h + 28 h < withdrawal delay) and the fallback is non-empty (28 h > 27 h 15 min).
+        vault.setTimings(1 hours, 28 hours, uint64(SETTLEMENT_HORIZON + 6 hours), 6 hours);
+    }
+
     function testFuzz_setTimings_validInputsAlwaysAccepted(
         uint64 grace,
         uint64 expiryGap,
@@ -105,6 +157,8 @@ contract Core4MicaTimingsTest is Core4MicaTestBase {
     ) external {
         grace = uint64(_bound(grace, 1, 365 days));
         uint64 expiry = grace + uint64(_bound(expiryGap, 1, 365 days));
+        // Long enough for the mock ClearingHouse's cycles: fallback non-empty, seizure before withdrawal.
+        if (expiry <= SETTLEMENT_HORIZON) expiry = uint64(SETTLEMENT_HORIZON + 1 + (expiryGap % 1 days));
         syncDelay = uint64(_bound(syncDelay, 1, 30 days));
         uint64 withdrawalDelay = expiry + syncDelay + uint64(_bound(withdrawalGap, 1, 365 days));
         vm.prank(GOVERNOR);

@@ -3,6 +3,7 @@ pragma solidity ^0.8.30;
 
 import {ValidationRegistryGuaranteeDecoder} from "../../contracts/ValidationRegistryGuaranteeDecoder.sol";
 import {ICore4Mica} from "../../contracts/interfaces/ICore4Mica.sol";
+import {ICore4MicaSettlement} from "../../contracts/interfaces/ICore4MicaSettlement.sol";
 import {IValidationRegistryGuaranteeDecoder} from "../../contracts/interfaces/IValidationRegistryGuaranteeDecoder.sol";
 import {BLS} from "../../contracts/libraries/BLS.sol";
 import {GuaranteeV2} from "../../contracts/libraries/GuaranteeTypes.sol";
@@ -154,10 +155,10 @@ contract Core4MicaV2RegistryTest is Core4MicaTestBase {
         vm.warp(TS + GRACE);
         bytes memory cert = _envelopeV2(g);
         bytes32 id = vault.remunerate(cert, _bls(cert), _payerSigV2(g));
-        bytes32[] memory ids = new bytes32[](1);
-        ids[0] = id;
+        ICore4MicaSettlement.NettedGuarantee[] memory netted = new ICore4MicaSettlement.NettedGuarantee[](1);
+        netted[0] = ICore4MicaSettlement.NettedGuarantee(2, abi.encode(g), _payerSigV2(g));
         vm.prank(address(house));
         vm.expectRevert(abi.encodeWithSelector(ICore4Mica.Core4MicaGuaranteeAlreadyConsumed.selector, id));
-        vault.consumeGuarantees(ids);
+        vault.consumeNettedGuarantees(g.cycleId, ETH, block.timestamp, netted);
     }
 }

@@ -139,29 +139,6 @@ contract Core4MicaVersionsTest is Core4MicaTestBase {
         vault.configureVersion(1, operatorKey, _v1Domain(), address(0), true);
     }
 
-    // ---------------------------------------------------------------- setClearingHouse
-
-    function test_setClearingHouse_replacesTheClearingHouse() external {
-        address next = address(new AccessManager(address(this))); // any contract
-        vm.expectEmit(true, true, true, true, address(vault));
-        emit ICore4Mica.ClearingHouseUpdated(address(house), next);
-        vm.prank(GOVERNOR);
-        vault.setClearingHouse(next);
-        vm.assertEq(vault.clearingHouse(), next, "clearing house");
-    }
-
-    function test_setClearingHouse_revertsWithoutCode() external {
-        vm.prank(GOVERNOR);
-        vm.expectRevert(abi.encodeWithSelector(ICore4Mica.Core4MicaInvalidClearingHouse.selector, STRANGER));
-        vault.setClearingHouse(STRANGER);
-    }
-
-    function test_setClearingHouse_revertsForAStranger() external {
-        vm.prank(STRANGER);
-        vm.expectRevert(_unauthorized(STRANGER));
-        vault.setClearingHouse(address(house));
-    }
-
     // ---------------------------------------------------------------- helpers
 
     function _assertKey(BLS.G1Point memory a, BLS.G1Point memory b) private pure {

@@ -70,7 +70,15 @@ export function reasonOfCoreCode(code: string): CreditReason {
     case "PAYER_SUSPENDED":
       return CreditReason.PAYER_SUSPENDED;
     case "INVALID_SIGNATURE":
+    case "PAYER_SIGNATURE_LENGTH":
+    case "PAYER_SIGNATURE_HIGH_S":
+    case "PAYER_SIGNATURE_BAD_V":
+    case "PAYER_SIGNATURE_INVALID":
+    case "PAYER_SIGNATURE_MISMATCH":
+    case "PAYER_SIGNATURE_ERC1271_REJECTED":
       return CreditReason.SIGNATURE;
+    case "RATE_LIMITED":
+      return CreditReason.CORE_UNAVAILABLE;
     case "STALE_TIMESTAMP":
       return CreditReason.TIMESTAMP_STALE;
     case "FUTURE_TIMESTAMP":

@@ -3,6 +3,16 @@ pragma solidity ^0.8.30;
 
 import {ICore4MicaSettlement} from "../../../contracts/interfaces/ICore4MicaSettlement.sol";
 
+/// @dev A smart-contract wallet that accepts every signature (ERC-1271): etched at the fixture's debtors, so that
+///      any V1 request proves as theirs. The ECDSA path is tested with real keys in ClearingHouse.signedDebits.t.sol.
+contract AcceptAllWallet {
+    function isValidSignature(bytes32, bytes calldata) external pure returns (bytes4) {
+        return 0x1626ba7e;
+    }
+
+    receive() external payable {}
+}
+
 /// @dev A creditor contract that refuses ETH.
 contract RejectingCreditor {
     error RejectingCreditorNoEther();
@@ -33,7 +43,22 @@ contract ReentrantCreditor {
 
 /// @dev A vault that reports seizing more than it sends.
 contract LyingVault is ICore4MicaSettlement {
-    function consumeGuarantees(bytes32[] calldata) external {}
+    uint64 public guaranteeExpiry = 21 days;
+    uint64 public withdrawalDelay = 22 days;
+    uint64 public synchronizationDelay = 6 hours;
+
+    function consumeNettedGuarantees(
+        uint256,
+        address,
+        uint256,
+        NettedGuarantee[] calldata
+    ) external pure returns (SignedDebit[] memory) {
+        return new SignedDebit[](0);
+    }
+
+    function requestDomainSeparator() external pure returns (bytes32) {
+        return keccak256("lying");
+    }
 
     function seizeCollateral(address, address, uint256 amount) external pure returns (uint256) {
         return amount;

@@ -5,12 +5,15 @@ import {AccessManager} from "@openzeppelin/contracts/access/manager/AccessManage
 
 import {ClearingHouse} from "../../../contracts/ClearingHouse.sol";
 import {IClearingHouse} from "../../../contracts/interfaces/IClearingHouse.sol";
+import {IClearingHouseSignedDebits} from "../../../contracts/interfaces/IClearingHouseSignedDebits.sol";
+import {ICore4MicaSettlement} from "../../../contracts/interfaces/ICore4MicaSettlement.sol";
 import {CycleSchedule} from "../../../contracts/libraries/CycleSchedule.sol";
 import {NettingLeaf} from "../../../contracts/libraries/NettingLeaf.sol";
 import {MockCore4MicaSettlement} from "../../../contracts/mocks/MockCore4MicaSettlement.sol";
 import {vm} from "../../utils/Vm.sol";
 import {MerkleHelper} from "./MerkleHelper.sol";
 import {MockERC20} from "../../../contracts/mocks/MockERC20.sol";
+import {AcceptAllWallet} from "./Actors.sol";
 
 /// @dev Deploys AccessManager + mock vault + ClearingHouse (from DEPLOYER at nonce 0, the address the shared
 ///      vectors use), grants the roles of docs/protocol.md §1, and builds/commits small trees.
@@ -53,6 +56,7 @@ abstract contract ClearingHouseFixture {
     MockERC20 internal token;
 
     mapping(bytes32 key => bytes32[] tree) private _trees;
+    uint256 private _reqNonce;
 
     function setUp() public virtual {
         vm.warp(GENESIS);
@@ -138,13 +142,61 @@ abstract contract ClearingHouseFixture {
         }
     }
 
-    /// @dev Builds the tree, warps into the commit window and commits (no V2 ids).
+    /// @dev Builds the tree, warps into the commit window, commits (no V2 guarantees), then proves for each debtor
+    ///      one signed V1 request of its net debit (this contract is the prover, see {_defaultClaims}).
     function _commit(uint256 cycleId, address asset, Position[] memory ps) internal returns (bytes32 root) {
         root = _build(cycleId, asset, ps);
         (uint256 total, uint32 debtors, uint32 creditors) = _totals(ps);
         if (block.timestamp < _d(cycleId).resolutionCutoff) _warpToCommit(cycleId);
         vm.prank(operator);
-        ch.commitCycle(cycleId, asset, root, total, total, debtors, creditors, keccak256("batch"), new bytes32[](0));
+        ch.commitCycle(cycleId, asset, root, total, total, debtors, creditors, keccak256("batch"), _noV2());
+        _proveDebtors(cycleId, asset, ps);
+    }
+
+    function _noV2() internal pure returns (ICore4MicaSettlement.NettedGuarantee[] memory) {
+        return new ICore4MicaSettlement.NettedGuarantee[](0);
+    }
+
+    /// @dev Makes every debtor of `ps` an accept-all ERC-1271 wallet (if it has no code) and proves one V1 request of
+    ///      its net debit in the cycle.
+    function _proveDebtors(uint256 cycleId, address asset, Position[] memory ps) internal {
+        for (uint256 i = 0; i < ps.length; ++i) {
+            if (ps[i].role == NettingLeaf.NET_DEBTOR) _proveSigned(cycleId, asset, ps[i].participant, ps[i].amount);
+        }
+    }
+
+    function _proveSigned(uint256 cycleId, address asset, address debtor, uint256 amount) internal {
+        _proveSignedOn(ch, address(vault), cycleId, asset, debtor, amount);
+    }
+
+    function _proveSignedOn(
+        ClearingHouse target,
+        address vault_,
+        uint256 cycleId,
+        address asset,
+        address debtor,
+        uint256 amount
+    ) internal {
+        if (debtor.code.length == 0) vm.etch(debtor, type(AcceptAllWallet).runtimeCode);
+        IClearingHouseSignedDebits.SignedRequestV1[] memory rs = new IClearingHouseSignedDebits.SignedRequestV1[](1);
+        // A fresh reqId per proof; the id order is checked per (cycle, asset, debtor, prover), so search a reqId whose
+        // id is above the prover's cursor.
+        (bytes32 lastId, ) = target.signedRequestCursor(cycleId, asset, debtor, address(this));
+        bytes32 domain = ICore4MicaSettlement(vault_).requestDomainSeparator();
+        uint256 reqId;
+        bytes32 id;
+        do {
+            reqId = ++_reqNonce;
+            id = keccak256(abi.encode(domain, debtor, address(0xBEEF), asset, reqId));
+        } while (uint256(id) <= uint256(lastId));
+        rs[0] = IClearingHouseSignedDebits.SignedRequestV1(
+            address(0xBEEF),
+            reqId,
+            amount,
+            uint64(target.cycleDeadlines(cycleId).start),
+            ""
+        );
+        target.proveSignedRequests(cycleId, asset, debtor, rs);
     }
 
     // Actions -------------------------------------------------------------------------------------------------
@@ -184,7 +236,12 @@ abstract contract ClearingHouseFixture {
     ) internal view returns (IClearingHouse.DefaultClaim[] memory claims) {
         claims = new IClearingHouse.DefaultClaim[](ps.length);
         for (uint256 i = 0; i < ps.length; ++i) {
-            claims[i] = IClearingHouse.DefaultClaim(ps[i].participant, ps[i].amount, _proof(cycleId, asset, ps[i]));
+            claims[i] = IClearingHouse.DefaultClaim(
+                ps[i].participant,
+                ps[i].amount,
+                _proof(cycleId, asset, ps[i]),
+                address(this)
+            );
         }
     }
 

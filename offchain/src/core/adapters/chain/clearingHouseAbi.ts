@@ -9,13 +9,19 @@ export const clearingHouseAbi = parseAbi([
   "struct Segment { uint48 startTime; uint48 firstCycleId; uint32 cycleLength; uint32 resolutionCutoff; uint32 commitDelay; uint32 paymentWindow; uint32 finalityWindow; }",
   "struct CycleState { bool committed; bool finalized; uint32 debtorCount; uint32 resolvedDebtors; bytes32 root; uint256 totalNet; uint256 paidIn; uint256 covered; uint256 claimedOut; uint256 paymentDeadline; uint256 finalityDeadline; }",
   "struct ParticipantState { bool paid; bool defaulted; bool claimed; }",
-  "struct DefaultClaim { address debtor; uint256 amount; bytes32[] proof; }",
+  "struct DefaultClaim { address debtor; uint256 amount; bytes32[] proof; address prover; }",
+  "struct NettedGuarantee { uint64 version; bytes inner; bytes payerSignature; }",
+  "struct SignedRequestV1 { address recipient; uint256 reqId; uint256 amount; uint64 timestamp; bytes signature; }",
   "function scheduleSegments() view returns (Segment[])",
   "function getCycle(uint256 cycleId, address asset) view returns (CycleState)",
   "function getParticipant(uint256 cycleId, address asset, address participant) view returns (ParticipantState)",
   "function vault() view returns (address)",
   "function v1FallbackOpensAt(uint256 cycleId, address asset) view returns (uint64)",
-  "function commitCycle(uint256 cycleId, address asset, bytes32 root, uint256 totalNetDebit, uint256 totalNetCredit, uint32 debtorCount, uint32 creditorCount, bytes32 batchHash, bytes32[] v2GuaranteeIds)",
+  "function commitCycle(uint256 cycleId, address asset, bytes32 root, uint256 totalNetDebit, uint256 totalNetCredit, uint32 debtorCount, uint32 creditorCount, bytes32 batchHash, NettedGuarantee[] v2Guarantees)",
+  "function proveSignedRequests(uint256 cycleId, address asset, address debtor, SignedRequestV1[] requests) returns (uint256 v1Total)",
+  "function signedRequestCursor(uint256 cycleId, address asset, address debtor, address prover) view returns (bytes32 lastId, uint256 v1Total)",
+  "function provenSignedAmount(uint256 cycleId, address asset, address debtor, address prover) view returns (uint256)",
+  "function SEIZURE_MARGIN() view returns (uint256)",
   "function payNetDebit(uint256 cycleId, address asset, address debtor, uint256 amount, bytes32[] proof) payable",
   "function markDefaulted(uint256 cycleId, address asset, DefaultClaim[] claims)",
   "function claimNetCredit(uint256 cycleId, address asset, address creditor, uint256 amount, bytes32[] proof) returns (uint256 paid)",
@@ -35,8 +41,17 @@ export const clearingHouseAbi = parseAbi([
   "error ClearingHouseCycleAlreadyFinalized(uint256 cycleId, address asset)",
   "error EnforcedPause()",
   "error AccessManagedUnauthorized(address caller)",
+  "error ClearingHouseProofOutOfOrder(bytes32 id, bytes32 lastId)",
+  "error ClearingHouseRequestOutsideCycle(uint256 cycleId, bytes32 id, uint256 timestamp, uint256 start, uint256 end)",
+  "error ClearingHouseInvalidRequestSignature(address debtor, bytes32 id)",
+  "error ClearingHouseSignedAmountTooLow(uint256 cycleId, address asset, address debtor, address prover, uint256 proven, uint256 netDebit)",
   "error Core4MicaGuaranteeAlreadyConsumed(bytes32 guaranteeId)",
+  "error Core4MicaInvalidPayerSignature(address user)",
+  "error Core4MicaNettedGuaranteeExpires(uint256 expiresAt, uint256 seizableUntil)",
 ]);
 
-/** The vault view the scheduler asks before netting V2 guarantees (ICore4MicaSettlement). */
-export const vaultSettlementAbi = parseAbi(["function isConsumed(bytes32 guaranteeId) view returns (bool)"]);
+/** The vault views the scheduler reads (ICore4MicaSettlement): consumed ids, and the payers' EIP-712 domain. */
+export const vaultSettlementAbi = parseAbi([
+  "function isConsumed(bytes32 guaranteeId) view returns (bool)",
+  "function requestDomainSeparator() view returns (bytes32)",
+]);

@@ -52,6 +52,7 @@ export function createViemClearingHouseGateway(o: ViemGatewayOptions): ClearingH
   const { publicClient, walletClient } = o;
   const address = o.clearingHouse;
   let vault = o.vault;
+  let domainSeparator: Hex | undefined;
 
   async function vaultAddress(): Promise<Address> {
     vault ??= await publicClient.readContract({ address, abi: clearingHouseAbi, functionName: "vault" });
@@ -111,6 +112,32 @@ export function createViemClearingHouseGateway(o: ViemGatewayOptions): ClearingH
         slice.forEach((id, k) => flags[k] && out.add(id));
       }
       return out;
+    },
+    sender() {
+      return walletClient.account.address;
+    },
+    async requestDomainSeparator() {
+      domainSeparator ??= await publicClient.readContract({
+        address: await vaultAddress(),
+        abi: vaultSettlementAbi,
+        functionName: "requestDomainSeparator",
+      });
+      return domainSeparator;
+    },
+    async signedRequestCursor(cycleId, asset, debtor, prover) {
+      const [lastId, v1Total] = await publicClient.readContract({
+        address,
+        abi: clearingHouseAbi,
+        functionName: "signedRequestCursor",
+        args: [cycleId, asset, debtor, prover],
+      });
+      const provenSigned = await publicClient.readContract({
+        address,
+        abi: clearingHouseAbi,
+        functionName: "provenSignedAmount",
+        args: [cycleId, asset, debtor, prover],
+      });
+      return { lastId, v1Total, provenSigned };
     },
     async send(write, beforeBroadcast) {
       const account = walletClient.account;

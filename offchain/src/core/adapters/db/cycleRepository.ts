@@ -342,3 +342,57 @@ export async function pagePositions(
   );
   return rows.map(toPosition);
 }
+
+/**
+ * Every V1 request `user` signed in (`cycleId`, `asset`) as Core stored it (request fields and payer signature):
+ * what the keeper proves on-chain to cap a default's seizure. Any status counts: the payer signed each.
+ */
+export async function listSignedV1Requests(
+  q: Queryable,
+  cycleId: bigint,
+  asset: Address,
+  user: Address,
+): Promise<{ recipient: Address; reqId: bigint; amount: bigint; timestamp: bigint; signature: Hex }[]> {
+  const { rows } = await q.query<{
+    recipient: string;
+    req_id: string;
+    amount: string;
+    ts: string;
+    payer_signature: string;
+  }>(
+    `SELECT recipient, req_id, amount, ts, payer_signature FROM guarantees
+     WHERE version = 1 AND cycle_id = $1 AND asset = $2 AND user_address = $3`,
+    [toDbAmount(cycleId), asset.toLowerCase(), user.toLowerCase()],
+  );
+  return rows.map((r) => ({
+    recipient: r.recipient as Address,
+    reqId: fromDbAmount(r.req_id),
+    amount: fromDbAmount(r.amount),
+    timestamp: BigInt(r.ts),
+    signature: r.payer_signature as Hex,
+  }));
+}
+
+/** The certificate envelopes and payer signatures of `ids` (V2 guarantees a commit nets), in the order of `ids`. */
+export async function listNettedCertificates(
+  q: Queryable,
+  ids: readonly Hex[],
+): Promise<{ guaranteeId: Hex; version: number; claims: Hex; payerSignature: Hex }[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await q.query<{ guarantee_id: string; version: number; claims: string; payer_signature: string }>(
+    `SELECT guarantee_id, version, claims, payer_signature FROM guarantees
+     WHERE guarantee_id = ANY (string_to_array($1, ','))`,
+    [ids.map((i) => i.toLowerCase()).join(",")],
+  );
+  const byId = new Map(rows.map((r) => [r.guarantee_id.toLowerCase(), r]));
+  return ids.map((id) => {
+    const r = byId.get(id.toLowerCase());
+    if (!r) throw new Error(`netted guarantee ${id} is not stored`);
+    return {
+      guaranteeId: id,
+      version: Number(r.version),
+      claims: r.claims as Hex,
+      payerSignature: r.payer_signature as Hex,
+    };
+  });
+}

@@ -279,7 +279,9 @@ export function cycleRoutes(app: FastifyInstance, deps: CycleRoutesDeps): void {
                 encodeFunctionData({
                   abi: clearingHouseAbi,
                   functionName: "markDefaulted",
-                  args: [cycleId, asset, [{ debtor: participant, amount: p.amount, proof }]],
+                  // Prover zero: only the V2 amounts the commit netted cap the seizure. Core's keeper proves the V1
+                  // requests and names itself; another keeper proves with proveSignedRequests and sets its address.
+                  args: [cycleId, asset, [{ debtor: participant, amount: p.amount, proof, prover: zeroAddress }]],
                 }),
               ),
             }

@@ -21,15 +21,37 @@ export interface OnchainParticipant {
   claimed: boolean;
 }
 
+/** A V2+ guarantee the commit nets: the certificate's inner bytes and the payer's signature (ICore4MicaSettlement). */
+export interface NettedGuaranteeArg {
+  version: bigint;
+  inner: Hex;
+  payerSignature: Hex;
+}
+
+/** A V1 request proven towards a debtor's signed amount (IClearingHouseSignedDebits.SignedRequestV1). */
+export interface SignedRequestArg {
+  recipient: Address;
+  reqId: bigint;
+  amount: bigint;
+  timestamp: bigint;
+  signature: Hex;
+}
+
+export interface DefaultClaimArg {
+  debtor: Address;
+  amount: bigint;
+  proof: readonly Hex[];
+  /** Whose proven signed amount caps the seizure: the keeper that sent the proofs. */
+  prover: Address;
+}
+
 export type ClearingHouseWrite =
   | {
       functionName: "commitCycle";
-      args: readonly [bigint, Address, Hex, bigint, bigint, number, number, Hex, readonly Hex[]];
+      args: readonly [bigint, Address, Hex, bigint, bigint, number, number, Hex, readonly NettedGuaranteeArg[]];
     }
-  | {
-      functionName: "markDefaulted";
-      args: readonly [bigint, Address, readonly { debtor: Address; amount: bigint; proof: readonly Hex[] }[]];
-    }
+  | { functionName: "proveSignedRequests"; args: readonly [bigint, Address, Address, readonly SignedRequestArg[]] }
+  | { functionName: "markDefaulted"; args: readonly [bigint, Address, readonly DefaultClaimArg[]] }
   | { functionName: "finalizeCycle"; args: readonly [bigint, Address] };
 
 export interface SentTransaction {
@@ -51,6 +73,17 @@ export interface ClearingHouseGateway {
   getParticipant(cycleId: bigint, asset: Address, participant: Address): Promise<OnchainParticipant>;
   /** The ids among `ids` that the vault reports consumed. */
   consumed(ids: readonly Hex[]): Promise<Set<Hex>>;
+  /** The account that sends the writes (the prover of the default proofs). */
+  sender(): Address;
+  /** The vault's EIP-712 domain separator, from which guarantee ids are derived. */
+  requestDomainSeparator(): Promise<Hex>;
+  /** `prover`'s proof cursor for `debtor` in (`cycleId`, `asset`), and what it proved with the V2 netted part. */
+  signedRequestCursor(
+    cycleId: bigint,
+    asset: Address,
+    debtor: Address,
+    prover: Address,
+  ): Promise<{ lastId: Hex; v1Total: bigint; provenSigned: bigint }>;
   send(write: ClearingHouseWrite, beforeBroadcast?: (hash: Hex) => Promise<void>): Promise<SentTransaction>;
   /** The receipt of an earlier transaction, or undefined if it is not mined (pending or dropped). */
   receipt(hash: Hex): Promise<SentTransaction | undefined>;

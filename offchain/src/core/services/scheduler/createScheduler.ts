@@ -1,4 +1,4 @@
-import type { Address, Hex } from "viem";
+import { decodeAbiParameters, type Address, type Hex } from "viem";
 
 import { fromDbAmount, toDbAmount } from "../../adapters/db/amounts.ts";
 import {
@@ -6,7 +6,9 @@ import {
   getCycleRecord,
   insertCycle,
   listLiveCycles,
+  listNettedCertificates,
   listPositions,
+  listSignedV1Requests,
   lockCycle,
   nextCycleIds,
   setCommitBlock,
@@ -21,8 +23,15 @@ import { NET_CREDITOR, NET_DEBTOR, type NetPosition } from "../../../protocol/ne
 import { planTick } from "../../scheduler/planTick.ts";
 import { cycleAt, type ScheduleSegment } from "../../../protocol/cycles/cycleSchedule.ts";
 import { SchedulerCode, SchedulerError } from "../../scheduler/schedulerErrors.ts";
+import { planSignedRequestProofs, SEIZURE_MARGIN } from "../../scheduler/planSignedRequestProofs.ts";
 import type { ChainCycleFacts, CycleView, PlanOptions, SchedulerState, TickAction } from "../../scheduler/types.ts";
-import type { ClearingHouseGateway, ClearingHouseWrite, SentTransaction } from "./clearingHouseGateway.ts";
+import type {
+  ClearingHouseGateway,
+  ClearingHouseWrite,
+  DefaultClaimArg,
+  NettedGuaranteeArg,
+  SentTransaction,
+} from "./clearingHouseGateway.ts";
 import type { LeaderLock } from "./leaderLock.ts";
 import { netCycle } from "./netCycle.ts";
 
@@ -173,6 +182,11 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     }
     if ((await chain.getCycle(cycleId, asset)).committed) return confirmCommit(cycleId, asset);
 
+    // The V2 guarantees the batch nets, as the vault verifies them: inner bytes and the payer's signature.
+    const v2: NettedGuaranteeArg[] = (await listNettedCertificates(db, batch.v2GuaranteeIds)).map((c) => {
+      const [version, inner] = decodeAbiParameters([{ type: "uint64" }, { type: "bytes" }], c.claims);
+      return { version, inner, payerSignature: c.payerSignature };
+    });
     const write: ClearingHouseWrite = {
       functionName: "commitCycle",
       args: [
@@ -184,7 +198,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         batch.debtorCount,
         batch.creditorCount,
         batch.batchHash,
-        batch.v2GuaranteeIds,
+        v2,
       ],
     };
     const tx = await chain.send(write, async (hash) => {
@@ -237,6 +251,69 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     log("cycle missed its commit deadline", { cycleId: cycleId.toString(), asset, netted });
   }
 
+  /**
+   * Proves, for each unresolved debtor, the V1 requests it signed in the cycle (from Core's records, ascending id,
+   * chunked, resuming after the keeper's on-chain cursor), then marks the debtors defaulted with the keeper as
+   * prover, so each seizure is capped by what the debtor signed. Inside the seizure margin a debtor whose proven
+   * amount falls short of its net debit is left for a later tick (the contract would refuse it); after the margin
+   * it is resolved with what was proven.
+   */
+  async function markDefaulted(
+    cycleId: bigint,
+    asset: Address,
+    debtors: readonly { debtor: Address; amount: bigint }[],
+    now: bigint,
+  ): Promise<void> {
+    const r = await record(cycleId, asset);
+    const tree = await loadTree(r);
+    const prover = chain.sender();
+    const requestDomainSeparator = await chain.requestDomainSeparator();
+    const inMargin = now <= r.deadlines.paymentDeadline + SEIZURE_MARGIN;
+    const claims: DefaultClaimArg[] = [];
+    for (const d of debtors) {
+      const cursor = await chain.signedRequestCursor(cycleId, asset, d.debtor, prover);
+      const chunks = planSignedRequestProofs(await listSignedV1Requests(db, cycleId, asset, d.debtor), {
+        requestDomainSeparator,
+        debtor: d.debtor,
+        asset,
+        after: cursor.lastId,
+      });
+      for (const chunk of chunks) {
+        try {
+          mined(
+            await chain.send({ functionName: "proveSignedRequests", args: [cycleId, asset, d.debtor, chunk] }),
+            "proveSignedRequests",
+          );
+        } catch (e) {
+          // A stored request that does not prove (it never should) must not block the others' resolution.
+          log("signed request proof failed", {
+            cycleId: cycleId.toString(),
+            asset,
+            debtor: d.debtor,
+            error: String(e),
+          });
+          break;
+        }
+      }
+      const proven = (await chain.signedRequestCursor(cycleId, asset, d.debtor, prover)).provenSigned;
+      if (proven < d.amount && inMargin) {
+        log("default waits for the seizure margin", {
+          cycleId: cycleId.toString(),
+          asset,
+          debtor: d.debtor,
+          proven: proven.toString(),
+          netDebit: d.amount.toString(),
+        });
+        continue;
+      }
+      claims.push({ debtor: d.debtor, amount: d.amount, proof: tree.getProof(d.debtor), prover });
+    }
+    if (claims.length === 0) return;
+    const tx = await chain.send({ functionName: "markDefaulted", args: [cycleId, asset, claims] });
+    mined(tx, "markDefaulted");
+    log("debtors marked defaulted", { cycleId: cycleId.toString(), asset, debtors: claims.length, hash: tx.hash });
+  }
+
   async function execute(action: TickAction, now: bigint): Promise<void> {
     const { cycleId, asset } = action;
     switch (action.kind) {
@@ -270,18 +347,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         return confirmCommit(cycleId, asset);
       case "MISS":
         return miss(cycleId, asset, action.netted);
-      case "MARK_DEFAULTED": {
-        const tree = await loadTree(await record(cycleId, asset));
-        const claims = action.debtors.map((d) => ({
-          debtor: d.debtor,
-          amount: d.amount,
-          proof: tree.getProof(d.debtor),
-        }));
-        const tx = await chain.send({ functionName: "markDefaulted", args: [cycleId, asset, claims] });
-        mined(tx, "markDefaulted");
-        log("debtors marked defaulted", { cycleId: cycleId.toString(), asset, debtors: claims.length, hash: tx.hash });
-        return;
-      }
+      case "MARK_DEFAULTED":
+        return markDefaulted(cycleId, asset, action.debtors, now);
       case "FINALIZE": {
         const tx = await chain.send({ functionName: "finalizeCycle", args: [cycleId, asset] }, (hash) =>
           setFinalizeTx(db, cycleId, asset, hash),
