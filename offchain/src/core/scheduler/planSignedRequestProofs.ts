@@ -1,4 +1,6 @@
-import { encodeAbiParameters, keccak256, type Address, type Hex } from "viem";
+import type { Address, Hex } from "viem";
+
+import { guaranteeId } from "../../protocol/guaranteeId.ts";
 
 /** One V1 request of a debtor as Core stored it (the fields the payer signed, and its signature). */
 export interface SignedV1Request {
@@ -16,9 +18,8 @@ export const SEIZURE_MARGIN = 3_600n;
 export const PROOF_CHUNK = 200;
 
 /**
- * The guarantee id the contracts derive from what the payer signs (contracts/libraries/GuaranteeIds.sol):
- * `keccak256(abi.encode(requestDomainSeparator, user, recipient, asset, reqId))`, where the domain separator is
- * the vault's EIP-712 domain. The ClearingHouse orders the default proofs by it.
+ * The guarantee id the contracts derive from what the payer signs (protocol `guaranteeId`, Solidity
+ * `GuaranteeIds.idOf`), by which the ClearingHouse orders the default proofs.
  */
 export function signedRequestId(
   requestDomainSeparator: Hex,
@@ -27,12 +28,7 @@ export function signedRequestId(
   asset: Address,
   reqId: bigint,
 ): Hex {
-  return keccak256(
-    encodeAbiParameters(
-      [{ type: "bytes32" }, { type: "address" }, { type: "address" }, { type: "address" }, { type: "uint256" }],
-      [requestDomainSeparator, user, recipient, asset, reqId],
-    ),
-  );
+  return guaranteeId({ user, recipient, asset, reqId }, requestDomainSeparator);
 }
 
 /**
