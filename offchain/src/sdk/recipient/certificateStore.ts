@@ -40,13 +40,30 @@ export interface CertificateStore {
 
 const key = (id: Hex) => id.toLowerCase();
 
-/** A certificate store in memory (tests). */
+/** Addresses and hex lowercase, as every store keeps them. */
+function normalized(c: StoredCertificate): StoredCertificate {
+  const lower = <T extends string>(s: T) => s.toLowerCase() as T;
+  const n: StoredCertificate = {
+    ...c,
+    guaranteeId: lower(c.guaranteeId),
+    user: lower(c.user),
+    recipient: lower(c.recipient),
+    asset: lower(c.asset),
+    claims: lower(c.claims),
+    signature: lower(c.signature),
+    payerSignature: lower(c.payerSignature),
+  };
+  if (c.remuneratedTx !== undefined) n.remuneratedTx = lower(c.remuneratedTx);
+  return n;
+}
+
+/** A certificate store in memory (tests). Addresses and hex are kept lowercase, as in the SQL store. */
 export function memoryCertificateStore(): CertificateStore {
   const rows = new Map<string, StoredCertificate>();
   return {
     async put(c) {
       if (rows.has(key(c.guaranteeId))) return { inserted: false };
-      rows.set(key(c.guaranteeId), { ...c });
+      rows.set(key(c.guaranteeId), normalized(c));
       return { inserted: true };
     },
     async get(id) {
@@ -63,7 +80,7 @@ export function memoryCertificateStore(): CertificateStore {
     },
     async markRemunerated(id, txHash) {
       const c = rows.get(key(id));
-      if (c) c.remuneratedTx = txHash;
+      if (c) c.remuneratedTx = key(txHash) as Hex;
     },
   };
 }
