@@ -199,11 +199,6 @@ contract Core4Mica is ICore4Mica, Core4MicaCollateral, EIP712 {
     }
 
     /// @inheritdoc ICore4Mica
-    function requestDomainSeparator() external view returns (bytes32) {
-        return _domainSeparatorV4();
-    }
-
-    /// @inheritdoc ICore4Mica
     function guaranteeIdOf(
         address user,
         address recipient,

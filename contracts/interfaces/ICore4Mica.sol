@@ -187,10 +187,6 @@ interface ICore4Mica is ICore4MicaCollateral, ICore4MicaSettlement {
     ///         `{name: "4Mica", version: "1", chainId, verifyingContract: this}`.
     function payerRequestDigest(bytes32 requestStructHash) external view returns (bytes32);
 
-    /// @notice The vault's EIP-712 domain separator, `{name: "4Mica", version: "1", chainId, verifyingContract: this}`:
-    ///         the domain of every payer request, and the first input of every guarantee id.
-    function requestDomainSeparator() external view returns (bytes32);
-
     /// @notice The id of the guarantee a payer signed (docs/protocol.md §2):
     ///         `GuaranteeIds.idOf(requestDomainSeparator(), user, recipient, asset, reqId)`. Only payer-signed fields
     ///         make it, so one payer signature has one id whatever certificate (domain, key, cycle, version) carries

@@ -17,6 +17,7 @@ import type { Guarantee, GuaranteeRequestV2 } from "../../offchain/src/protocol/
 const SK: Hex = "0x2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a";
 const OTHER_SK: Hex = "0x1111111111111111111111111111111111111111111111111111111111111111";
 const CORE: Address = "0xa15bb66138824a1c7167f5e85b957d04dd34e468";
+const REQUEST_DOMAIN = { chainId: 31337, verifyingContract: CORE } as const;
 const USER: Address = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const RECIPIENT: Address = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
 const ASSET: Address = "0x0000000000000000000000000000000000a55e75";
@@ -59,7 +60,7 @@ function fixture(bls: BlsBackend) {
     timestamp: g.timestamp,
     ...(g.version === 2 ? { policy: g.policy } : {}),
     cycleId: g.cycleId,
-    guaranteeId: guaranteeId(g),
+    guaranteeId: guaranteeId(g, REQUEST_DOMAIN),
   });
   return { v1, v2, sign, expectedOf, publicKey: bls.publicKey(SK) };
 }
@@ -85,7 +86,13 @@ describe("verifyCertificate", function () {
   it("returns the decoded V1 and V2 guarantees when everything matches", function () {
     for (const g of [f.v1, f.v2]) {
       const out = verifyCertificate(
-        { certificate: f.sign(g), publicKey: f.publicKey, domain: g.domain, expected: f.expectedOf(g) },
+        {
+          certificate: f.sign(g),
+          publicKey: f.publicKey,
+          domain: g.domain,
+          requestDomain: REQUEST_DOMAIN,
+          expected: f.expectedOf(g),
+        },
         bls,
       );
       expect(encodeEnvelope(out)).to.equal(encodeEnvelope(g));
@@ -105,6 +112,7 @@ describe("verifyCertificate", function () {
         certificate: f.sign(f.v1),
         publicKey: f.publicKey,
         domain: f.v1.domain.toUpperCase().replace("0X", "0x") as Hex,
+        requestDomain: REQUEST_DOMAIN,
         expected,
       },
       bls,
@@ -122,6 +130,7 @@ describe("verifyCertificate", function () {
               certificate: { ...cert, claims },
               publicKey: f.publicKey,
               domain: f.v1.domain,
+              requestDomain: REQUEST_DOMAIN,
               expected: f.expectedOf(f.v1),
             },
             bls,
@@ -143,6 +152,7 @@ describe("verifyCertificate", function () {
               certificate: { ...good, signature },
               publicKey: f.publicKey,
               domain: f.v1.domain,
+              requestDomain: REQUEST_DOMAIN,
               expected: f.expectedOf(f.v1),
             },
             bls,
@@ -157,7 +167,13 @@ describe("verifyCertificate", function () {
     expect(
       codeOf(() =>
         verifyCertificate(
-          { certificate: f.sign(g), publicKey: f.publicKey, domain: f.v1.domain, expected: f.expectedOf(f.v1) },
+          {
+            certificate: f.sign(g),
+            publicKey: f.publicKey,
+            domain: f.v1.domain,
+            requestDomain: REQUEST_DOMAIN,
+            expected: f.expectedOf(f.v1),
+          },
           bls,
         ),
       ),
@@ -184,6 +200,7 @@ describe("verifyCertificate", function () {
               certificate: f.sign(f.v1),
               publicKey: f.publicKey,
               domain: f.v1.domain,
+              requestDomain: REQUEST_DOMAIN,
               expected: { ...f.expectedOf(f.v1), ...override },
             },
             bls,
@@ -210,6 +227,7 @@ describe("verifyCertificate", function () {
               certificate: f.sign(g),
               publicKey: f.publicKey,
               domain: g.domain,
+              requestDomain: REQUEST_DOMAIN,
               expected: { ...f.expectedOf(g), policy },
             },
             bls,

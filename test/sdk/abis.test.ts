@@ -99,9 +99,7 @@ describe("aggregateSignatures", function () {
   });
 
   it("differs when one signature is left out (the sum binds every certificate)", function () {
-    expect(aggregateSignatures(signatures.slice(0, 2))).to.not.equal(
-      aggregateSignatures(signatures),
-    );
+    expect(aggregateSignatures(signatures.slice(0, 2))).to.not.equal(aggregateSignatures(signatures));
   });
 
   it("refuses an empty list and a malformed signature", function () {

@@ -5,6 +5,7 @@ import {AccessManager} from "@openzeppelin/contracts/access/manager/AccessManage
 
 import {Core4Mica} from "../../contracts/Core4Mica.sol";
 import {ICore4Mica} from "../../contracts/interfaces/ICore4Mica.sol";
+import {ICore4MicaSettlement} from "../../contracts/interfaces/ICore4MicaSettlement.sol";
 import {BLS} from "../../contracts/libraries/BLS.sol";
 import {GuaranteeCodec} from "../../contracts/libraries/GuaranteeCodec.sol";
 import {Guarantee, GuaranteeV2} from "../../contracts/libraries/GuaranteeTypes.sol";
@@ -161,17 +162,17 @@ contract Core4MicaRotationTest is Core4MicaTestBase {
     ///      the netting already paid.
     function test_rotation_aNettedGuaranteeStaysPaidAfterARotation() external {
         GuaranteeV2 memory g = _v2(ETH, 2 ether, 1, TS);
-        bytes32[] memory ids = new bytes32[](1);
-        ids[0] = _id(g);
+        ICore4MicaSettlement.NettedGuarantee[] memory netted = new ICore4MicaSettlement.NettedGuarantee[](1);
+        netted[0] = ICore4MicaSettlement.NettedGuarantee(2, abi.encode(g), _payerSigV2(g));
         vm.prank(address(house));
-        vault.consumeGuarantees(ids);
+        vault.consumeNettedGuarantees(g.cycleId, ETH, TS, netted);
 
         _rotateDomain();
         g.domain = ROTATED_DOMAIN;
         bytes memory recertified = _envelopeV2(g);
         BLS.G2Point memory sig = _bls(recertified);
         bytes memory payerSig = _payerSigV2(g);
-        vm.expectRevert(abi.encodeWithSelector(ICore4Mica.Core4MicaGuaranteeAlreadyConsumed.selector, ids[0]));
+        vm.expectRevert(abi.encodeWithSelector(ICore4Mica.Core4MicaGuaranteeAlreadyConsumed.selector, _id(g)));
         vault.remunerate(recertified, sig, payerSig);
         vm.assertEq(vault.collateral(payer, ETH), 10 ether, "collateral kept");
     }

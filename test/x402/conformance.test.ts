@@ -113,6 +113,7 @@ describe("x402 4mica-credit", function () {
             certificate: settle.extra.certificate,
             publicKey: s.core.blsPublicKey,
             domain: guaranteeDomain(1, s.chainId, s.stack.core4Mica),
+            requestDomain: { chainId: s.chainId, verifyingContract: s.stack.core4Mica },
             expected: { ...payment.request, guaranteeId: payment.guaranteeId },
           },
           s.bls,

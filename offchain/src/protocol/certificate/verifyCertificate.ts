@@ -3,7 +3,7 @@ import { isAddressEqual, isHex, type Address, type Hex } from "viem";
 import { decodeEnvelope } from "../decodeEnvelope.ts";
 import { FourMicaError } from "../errors.ts";
 import { guaranteeId } from "../guaranteeId.ts";
-import type { Guarantee, GuaranteeVersion, ValidationPolicy } from "../guaranteeTypes.ts";
+import type { Guarantee, GuaranteeRequestDomain, GuaranteeVersion, ValidationPolicy } from "../guaranteeTypes.ts";
 
 /** A certificate as Core returns it: the BLS-signed envelope and the 96-byte compressed G2 signature. */
 export interface CertificateEnvelope {
@@ -36,6 +36,8 @@ export interface VerifyCertificateInput {
   publicKey: Hex;
   /** The version domain, `guaranteeDomain(version, chainId, core4Mica)`. */
   domain: Hex;
+  /** The vault's EIP-712 request domain (or its separator): the guarantee id is derived under it (protocol.md §2). */
+  requestDomain: GuaranteeRequestDomain | Hex;
   expected: ExpectedCertificateFields;
 }
 
@@ -147,7 +149,7 @@ export function verifyCertificate(input: VerifyCertificateInput, bls: BlsVerifie
     mismatch(CertificateCode.CYCLE_MISMATCH, "cycleId", expected.cycleId, decoded.cycleId);
   }
   if (expected.guaranteeId !== undefined) {
-    const id = guaranteeId(decoded);
+    const id = guaranteeId(decoded, input.requestDomain);
     if (id.toLowerCase() !== expected.guaranteeId.toLowerCase()) {
       mismatch(CertificateCode.GUARANTEE_ID_MISMATCH, "guaranteeId", expected.guaranteeId, id);
     }

@@ -1,4 +1,5 @@
 import type { Address, Hex } from "viem";
+import { getChainId } from "viem/actions";
 
 import { aggregateSignatures } from "../../protocol/bls/aggregateSignatures.ts";
 import { g2ToEip2537 } from "../../protocol/bls/g2ToEip2537.ts";
@@ -48,7 +49,8 @@ export async function remunerate(
     functionName: VAULT_ENTRY_POINTS.single,
     args: [certificate.claims, g2ToEip2537(certificate.signature), payerSignature],
   });
-  return { hash, guaranteeId: guaranteeId(guarantee), guarantee };
+  const requestDomain = { chainId: await getChainId(client), verifyingContract: vault };
+  return { hash, guaranteeId: guaranteeId(guarantee, requestDomain), guarantee };
 }
 
 /**
@@ -80,7 +82,8 @@ export async function remunerateBatch(
     functionName: VAULT_ENTRY_POINTS.batch,
     args: [items.map((i) => i.certificate.claims), g2ToEip2537(aggregate), items.map((i) => i.payerSignature)],
   });
-  return { hash, guaranteeIds: guarantees.map((g) => guaranteeId(g)) };
+  const requestDomain = { chainId: await getChainId(client), verifyingContract: vault };
+  return { hash, guaranteeIds: guarantees.map((g) => guaranteeId(g, requestDomain)) };
 }
 
 async function verifyItem(client: SdkWalletClient, vault: Address, item: RemunerateItem, bls?: BlsVerifier) {

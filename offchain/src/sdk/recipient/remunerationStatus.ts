@@ -1,5 +1,5 @@
 import { BaseError, type Address, type Hex } from "viem";
-import { getBlock, readContract } from "viem/actions";
+import { getBlock, getChainId, readContract } from "viem/actions";
 
 import { decodeEnvelope } from "../../protocol/decodeEnvelope.ts";
 import { guaranteeId as idOf } from "../../protocol/guaranteeId.ts";
@@ -56,8 +56,8 @@ export async function remunerationStatus(
   { claims, guaranteeId, ...context }: RemunerationContext & { claims: Hex; guaranteeId?: Hex },
 ): Promise<RemunerationStatus> {
   const g = decodeEnvelope(claims);
-  const id = guaranteeId ?? idOf(g);
   const { vault } = context;
+  const id = guaranteeId ?? idOf(g, { chainId: await getChainId(client), verifyingContract: vault });
   const [now, clearingHouse, grace, expiry, consumed] = await Promise.all([
     context.now ?? getBlock(client).then((b) => b.timestamp),
     context.clearingHouse ?? readContract(client, { address: vault, abi: core4MicaAbi, functionName: "clearingHouse" }),

@@ -62,7 +62,16 @@ export async function verifyCertificate(
     );
   }
   const verifier = bls ?? (await (defaultBls ??= loadBlsBackend("auto")));
-  return verifyCertificatePure({ certificate, publicKey: g1FromEip2537(config.key), domain, expected }, verifier);
+  return verifyCertificatePure(
+    {
+      certificate,
+      publicKey: g1FromEip2537(config.key),
+      domain,
+      requestDomain: { chainId, verifyingContract: vault },
+      expected,
+    },
+    verifier,
+  );
 }
 
 /** The fields a certificate must carry for `request` (the payer's signed request). */

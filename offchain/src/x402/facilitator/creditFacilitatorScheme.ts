@@ -115,6 +115,7 @@ export class CreditFacilitatorScheme implements SchemeNetworkFacilitator {
           certificate: { claims: cert.claims, signature: cert.signature },
           publicKey: params.blsPublicKey,
           domain,
+          requestDomain: { chainId: params.chainId, verifyingContract: params.core4Mica },
           expected: {
             ...request,
             ...(request.version === 2 ? { policy: request.policy } : {}),

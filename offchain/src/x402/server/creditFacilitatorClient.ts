@@ -102,6 +102,7 @@ export class CreditFacilitatorClient implements FacilitatorClient {
           certificate: extra.data.certificate as { claims: Hex; signature: Hex },
           publicKey,
           domain: guaranteeDomain(request.version, chainId, core4Mica as Hex),
+          requestDomain: { chainId, verifyingContract: core4Mica as Hex },
           expected: {
             ...request,
             ...(request.version === 2 ? { policy: request.policy } : {}),

@@ -1,6 +1,5 @@
 import type { Address, Hex } from "viem";
 
-import { guaranteeDomain } from "../../protocol/guaranteeDomain.ts";
 import { guaranteeId } from "../../protocol/guaranteeId.ts";
 import type { GuaranteeRequest } from "../../protocol/guaranteeTypes.ts";
 import { chainIdOfNetwork, CREDIT_SCHEME } from "../scheme.ts";
@@ -41,9 +40,8 @@ export function paymentOfPayload(decoded: Record<string, any> | undefined): Cred
   const extra = creditExtraSchema.safeParse(accepted.extra ?? {});
   const parsed = parseCreditPayload(decoded.payload);
   if (chainId === undefined || !extra.success || !parsed) return undefined;
-  const domain = guaranteeDomain(parsed.request.version, chainId, extra.data.core4Mica);
   return {
-    guaranteeId: guaranteeId({ ...parsed.request, domain }),
+    guaranteeId: guaranteeId(parsed.request, { chainId, verifyingContract: extra.data.core4Mica }),
     payer: parsed.request.user,
     request: parsed.request,
     signature: parsed.signature,
