@@ -65,24 +65,25 @@ const vault = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const bls = await loadBlsBackend("auto");
 const operatorKey = "0x" + "07".repeat(32);
 const domain = guaranteeDomain(request.version, 31337, vault);
+const requestDomain = { chainId: 31337, verifyingContract: vault };
 const claims = { ...request, domain, cycleId: 0n };
 const envelope = encodeEnvelope(claims);
 const certificate = { claims: envelope, signature: bls.sign(operatorKey, envelope) };
 const decoded = verifyCertificate(
-  { certificate, publicKey: bls.publicKey(operatorKey), domain, expected: expectedFromRequest(request) },
+  { certificate, publicKey: bls.publicKey(operatorKey), domain, requestDomain, expected: expectedFromRequest(request) },
   bls,
 );
 let tampered = "none";
 try {
   verifyCertificate(
-    { certificate, publicKey: bls.publicKey(operatorKey), domain, expected: { ...expectedFromRequest(request), amount: 1n } },
+    { certificate, publicKey: bls.publicKey(operatorKey), domain, requestDomain, expected: { ...expectedFromRequest(request), amount: 1n } },
     bls,
   );
 } catch (e) {
   tampered = e.code;
 }
 const store = memoryCertificateStore();
-const id = guaranteeId(decoded);
+const id = guaranteeId(decoded, requestDomain);
 const first = await store.put({ ...decoded, guaranteeId: id, claims: envelope, signature: certificate.signature, payerSignature });
 const second = await store.put({ ...decoded, guaranteeId: id, claims: envelope, signature: certificate.signature, payerSignature });
 console.log(

@@ -261,6 +261,9 @@ describe("SDK end to end (payer and recipient, chain and Core in process)", func
 
     it("reads its free collateral from Core after signing in (SIWE)", async function () {
       await f.background.runOnce();
+      // Core's clock here is the chain's (createCore's `now`), which lags the wall clock a SIWE message is stamped
+      // with; Core refuses an `issuedAt` ahead of its clock (EIP-4361), so bring the chain up to the wall clock.
+      await f.advanceTo(BigInt(Math.floor(Date.now() / 1000)) + 1n);
       await f.payerCore.signIn(f.payerAccount);
       const balances = await f.payerCore.collateral(f.payerAccount.address);
       const eth = balances.find((b) => b.asset === ETH)!;
@@ -427,7 +430,7 @@ describe("SDK end to end (payer and recipient, chain and Core in process)", func
       const e = (await rejection(
         remunerate(f.seller, { vault: f.vault, certificate: v2.cert, payerSignature: v2.signature }),
       )) as SdkActionError;
-      expect(e.details?.errorName).to.equal("Core4MicaRedemptionNotOpen");
+      expect(e.details?.errorName).to.equal("Core4MicaRemunerationNotOpen");
     });
 
     it("a V1 certificate of a cycle that misses its commit waits for its fallback window", async function () {

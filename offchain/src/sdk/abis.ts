@@ -37,7 +37,7 @@ export const core4MicaAbi = parseAbi([
   "error Core4MicaDomainMismatch(uint64 version, bytes32 expected, bytes32 actual)",
   "error Core4MicaInvalidPayerSignature(address user)",
   "error Core4MicaGuaranteeAlreadyConsumed(bytes32 guaranteeId)",
-  "error Core4MicaRedemptionNotOpen(uint256 opensAt)",
+  "error Core4MicaRemunerationNotOpen(uint256 opensAt)",
   "error Core4MicaGuaranteeExpired(uint256 expiredAt)",
   "error Core4MicaV1FallbackNotOpen(uint256 cycleId, address asset)",
   "error Core4MicaCycleMismatch(uint256 certified, uint256 expected)",

@@ -36,7 +36,7 @@ export interface RemunerateParameters extends RemunerateItem {
  * Remunerates one certificate directly from the payer's collateral (`Core4Mica.remunerate`): V2 through the
  * validation route once the registry's answer matches the signed policy, V1 through the liveness fallback once its
  * cycle missed its commit. The certificate is verified fully first ({@link verifyCertificate}); a revert is an
- * SdkActionError(TRANSACTION_REVERTED) naming the vault's error (e.g. `Core4MicaRedemptionNotOpen`).
+ * SdkActionError(TRANSACTION_REVERTED) naming the vault's error (e.g. `Core4MicaRemunerationNotOpen`).
  */
 export async function remunerate(
   client: SdkWalletClient,
