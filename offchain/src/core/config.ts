@@ -48,6 +48,12 @@ export interface CoreConfig {
    * tests that build a config by hand) means no rate limits and the defaults below for the rest.
    */
   limits?: LimitsConfig | undefined;
+  /**
+   * The operator's admin token (FOURMICA_ADMIN_TOKEN, at least 32 characters): sent as `Authorization: Bearer` to
+   * every `/core/admin/*` route (pause/resume issuance, the dashboard's data, webhook subscriptions). Unset: those
+   * routes answer 403 ADMIN_DISABLED.
+   */
+  adminToken?: string | undefined;
 }
 
 export interface LimitsConfig {
@@ -180,6 +186,10 @@ const envSchema = z.object({
   FOURMICA_SIWE_MAX_NONCES_PER_CLIENT: z.coerce.number().int().min(1).max(1_000).default(5),
   FOURMICA_SIWE_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(3_600).default(60),
   FOURMICA_CODE_CACHE_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
+  FOURMICA_ADMIN_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{32,256}$/, "must be 32 to 256 characters of [A-Za-z0-9_-]")
+    .optional(),
   FOURMICA_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -310,6 +320,7 @@ export function loadConfig(
     siweUri: e.FOURMICA_SIWE_URI,
     sessionTtlSeconds: e.FOURMICA_SESSION_TTL_SECONDS,
     logLevel: e.FOURMICA_LOG_LEVEL,
+    adminToken: e.FOURMICA_ADMIN_TOKEN,
     sync: {
       startBlock: e.FOURMICA_SYNC_START_BLOCK ?? deployments.startBlock ?? 0n,
       confirmations: e.FOURMICA_CONFIRMATIONS,
@@ -337,6 +348,7 @@ export function redactedConfig(c: CoreConfig): Record<string, unknown> {
     ...c,
     blsSecretKey: "[redacted]",
     operatorKey: c.operatorKey ? "[redacted]" : undefined,
+    adminToken: c.adminToken ? "[redacted]" : undefined,
     databaseUrl: c.databaseUrl?.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@"),
     chainId: c.chainId.toString(),
     freshnessPastSeconds: c.freshnessPastSeconds.toString(),

@@ -246,6 +246,7 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
     const app = buildHttpServer({
       logger,
       limits: config.limits,
+      adminToken: config.adminToken,
       metrics,
       issue,
       lifecycle,

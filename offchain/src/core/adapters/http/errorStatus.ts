@@ -38,6 +38,9 @@ const STATUS: Record<string, number> = {
   SIWE_NONCE_INVALID: 401,
   SIWE_SIGNATURE_MISMATCH: 401,
   FORBIDDEN: 403,
+  // The operator's admin API (/core/admin/*, adapters/http/auth.ts requireAdmin).
+  ADMIN_UNAUTHENTICATED: 401,
+  ADMIN_DISABLED: 403,
   PAYER_SUSPENDED: 403,
   // 404
   NOT_FOUND: 404,

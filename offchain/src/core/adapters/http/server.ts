@@ -6,6 +6,7 @@ import { jsonSchemaTransform } from "fastify-type-provider-zod";
 import { FourMicaError } from "../../../protocol/errors.ts";
 import type { LimitsConfig } from "../../config.ts";
 import { healthSchema, looseObjectSchema } from "./apiSchemas.ts";
+import { requireAdmin } from "./auth.ts";
 import { sendError } from "./errorBody.ts";
 import type { Metrics } from "./metrics.ts";
 import { accountRoutes, type AccountRoutesDeps } from "./routes/accounts.ts";
@@ -23,6 +24,10 @@ export interface HttpDeps extends GuaranteeRoutesDeps, AccountRoutesDeps, AuthRo
   health: () => Promise<{ ok: boolean; details: Record<string, unknown> }>;
   /** The cycle API (`/core/cycles...`); absent without a ClearingHouse. */
   cycles?: CycleRoutesDeps;
+  /** FOURMICA_ADMIN_TOKEN: the bearer token of every `/core/admin/*` route (requireAdmin); absent: ADMIN_DISABLED. */
+  adminToken?: string | undefined;
+  /** What `GET /core/admin/status` reports beside `{ admin: true }` (the operator's view; grows with the admin API). */
+  adminStatus?: () => Promise<Record<string, unknown>>;
   /** Per-client rate limits; absent: none (tests that build the server by hand). */
   limits?: Pick<
     LimitsConfig,
@@ -104,6 +109,7 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
       components: {
         securitySchemes: {
           siwe: { type: "http", scheme: "bearer", description: "token from POST /core/auth/verify" },
+          admin: { type: "http", scheme: "bearer", description: "FOURMICA_ADMIN_TOKEN (the /core/admin/* routes)" },
         },
       },
     },
@@ -149,6 +155,20 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     );
     api.get("/metrics", { schema: { summary: "Prometheus metrics (text exposition)" } }, async (_request, reply) =>
       reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
+    );
+    api.get(
+      "/core/admin/status",
+      {
+        schema: {
+          summary: "Operator status (admin token)",
+          security: [{ admin: [] }],
+          response: { 200: looseObjectSchema, ...errorResponses },
+        },
+      },
+      async (request) => {
+        requireAdmin(request, deps.adminToken);
+        return { admin: true, ...(await deps.adminStatus?.()) };
+      },
     );
     api.get("/core/openapi.json", ok("This document: OpenAPI 3.1, generated from the route schemas"), async () =>
       app.swagger(),
