@@ -247,6 +247,7 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       logger,
       limits: config.limits,
       adminToken: config.adminToken,
+      dashboard: { db, now },
       metrics,
       issue,
       lifecycle,

@@ -11,6 +11,7 @@ import { sendError } from "./errorBody.ts";
 import type { Metrics } from "./metrics.ts";
 import { accountRoutes, type AccountRoutesDeps } from "./routes/accounts.ts";
 import { authRoutes, type AuthRoutesDeps } from "./routes/auth.ts";
+import { dashboardRoutes, type DashboardRoutesDeps } from "./routes/dashboard.ts";
 import { errorResponses, guaranteeRoutes, type GuaranteeRoutesDeps } from "./routes/guarantees.ts";
 import { cycleRoutes, type CycleRoutesDeps } from "./cycleRoutes.ts";
 import { lifecycleRoutes, type LifecycleRoutesDeps } from "./lifecycleRoutes.ts";
@@ -28,6 +29,8 @@ export interface HttpDeps extends GuaranteeRoutesDeps, AccountRoutesDeps, AuthRo
   adminToken?: string | undefined;
   /** What `GET /core/admin/status` reports beside `{ admin: true }` (the operator's view; grows with the admin API). */
   adminStatus?: () => Promise<Record<string, unknown>>;
+  /** The operator dashboard (GET /dashboard and /core/admin/dashboard/*); absent: not served. */
+  dashboard?: Omit<DashboardRoutesDeps, "adminToken">;
   /** Per-client rate limits; absent: none (tests that build the server by hand). */
   limits?: Pick<
     LimitsConfig,
@@ -137,6 +140,7 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     accountRoutes(api, { ...deps });
     authRoutes(api, { ...deps, clientOf: clientKey });
     if (deps.cycles) cycleRoutes(api, deps.cycles);
+    if (deps.dashboard) dashboardRoutes(api, { ...deps.dashboard, adminToken: deps.adminToken });
 
     const ok = (summary: string) => ({ schema: { summary, response: { 200: looseObjectSchema, ...errorResponses } } });
     api.get(
