@@ -399,4 +399,45 @@ describe("Operator dashboard in headless Chromium (GET /dashboard)", function ()
     expect([...origins]).to.deep.equal([f.url]);
     await page.close();
   });
+
+  it("refuses a wrong token: says so, forgets it, shows no admin data; Forget drops a good one", async function () {
+    const page = await browser.newPage();
+    const refused: string[] = [];
+    const other: string[] = [];
+    page.on("response", (r) => {
+      if (r.status() >= 400) (r.status() === 401 ? refused : other).push(new URL(r.url()).pathname);
+    });
+    page.on("pageerror", (e) => other.push(`page error: ${e.message}`));
+    await page.goto(`${f.url}/dashboard`);
+    await page.waitForSelector('body[data-ready="true"]');
+
+    await page.fill("#token", `${ADMIN_TOKEN}-wrong`);
+    await page.click("#connect");
+    await page.waitForFunction(() =>
+      (globalThis as any).document.getElementById("status").textContent.includes("refused"),
+    );
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await page.textContent("#status")).to.include("ADMIN_UNAUTHENTICATED");
+    expect(await page.evaluate(() => Object.keys(sessionStorage))).to.deep.equal([]);
+    expect(await page.locator("body.admin").count()).to.equal(0);
+    expect(await page.textContent("#collateral-table")).to.include("Connect with the admin token.");
+    // Public panels still show the cycles.
+    expect(await page.locator("#cycles-table tbody tr").count()).to.equal(2);
+    expect(refused.length).to.be.greaterThan(0);
+    expect(
+      refused.every((path) => path.startsWith("/core/admin/dashboard/")),
+      refused.join(),
+    ).to.equal(true);
+
+    await page.fill("#token", ADMIN_TOKEN);
+    await page.click("#connect");
+    await page.waitForSelector("body.admin[data-ready='true']");
+    await page.click("#forget");
+    await page.waitForFunction(() => !(globalThis as any).document.body.classList.contains("admin"));
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await page.evaluate(() => Object.keys(sessionStorage))).to.deep.equal([]);
+    expect(await page.textContent("#status")).to.include("Public data only");
+    expect(other).to.deep.equal([]);
+    await page.close();
+  });
 });
