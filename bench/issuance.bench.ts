@@ -200,4 +200,36 @@ if (url) {
   }
   result.postgres = runs;
 }
+type Run = Awaited<ReturnType<typeof httpRun>>;
+const row = (db: string, r: Run) => [
+  db,
+  r.replicas,
+  r.signingWorkers,
+  r.saturated.perSecond,
+  r.saturated.p50Ms,
+  r.saturated.p99Ms,
+  r.coreCpuUsPerGuarantee ?? null,
+  floorUs,
+  r.cpuOverFloor ?? null,
+];
+result.tables = [
+  {
+    title: `Issuance at saturation (${CONCURRENCY} clients): Core CPU per guarantee over the crypto floor (goal <= 1.3)`,
+    columns: [
+      "database",
+      "Core processes",
+      "signing threads",
+      "guarantees/s",
+      "p50 ms",
+      "p99 ms",
+      "Core CPU us/guarantee",
+      "floor us",
+      "CPU / floor",
+    ],
+    rows: [
+      row("pglite", result.pglite as Run),
+      ...((result.postgres as Run[] | undefined) ?? []).map((r) => row("postgres", r)),
+    ],
+  },
+];
 process.stdout.write(JSON.stringify(result, null, 2) + "\n");
