@@ -1,12 +1,16 @@
 /**
  * `npm run bench`: runs every bench/*.bench.ts in its own process (one after the other, so they do not compete for
- * the cores), writes each one's JSON to bench/results/<name>.json and prints a summary JSON on stdout. A bench that
+ * the cores), writes each one's JSON to bench/results/<name>.json and a markdown report of all of them to
+ * bench/results/summary.md, and prints a summary JSON on stdout. `npm run bench -- netting issuance` runs only the
+ * benches named. A bench that
  * fails, prints no JSON or runs past BENCH_TIMEOUT_SECONDS (default 180) is reported with its error; the exit code
  * is then 1.
  */
 import { spawn } from "node:child_process";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { availableParallelism, loadavg } from "node:os";
+
+import { benchReport } from "./support/markdown.ts";
 
 const dir = new URL("./", import.meta.url);
 const resultsDir = new URL("./results/", dir);
@@ -32,13 +36,18 @@ function runBench(file: string): Promise<{ ok: true; result: unknown } | { ok: f
   });
 }
 
-const benches = (await readdir(dir)).filter((f) => f.endsWith(".bench.ts")).sort();
+const only = process.argv.slice(2);
+const benches = (await readdir(dir))
+  .filter((f) => f.endsWith(".bench.ts"))
+  .filter((f) => only.length === 0 || only.includes(f.slice(0, -".bench.ts".length)))
+  .sort();
 await mkdir(resultsDir, { recursive: true });
 const summary: Record<string, unknown> = {
   node: process.version,
   cpus: availableParallelism(),
   loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
   postgres: Boolean(process.env.FOURMICA_TEST_DATABASE_URL),
+  startedAt: new Date().toISOString(),
   benches: {},
 };
 let failed = false;
@@ -53,5 +62,6 @@ for (const file of benches) {
   } else failed = true;
   (summary.benches as Record<string, unknown>)[name] = { seconds, ...outcome };
 }
+await writeFile(new URL("summary.md", resultsDir), benchReport(summary as Parameters<typeof benchReport>[0]) + "\n");
 process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
 process.exit(failed ? 1 : 0);

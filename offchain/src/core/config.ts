@@ -21,6 +21,11 @@ export interface CoreConfig {
   core4Mica: Address;
   clearingHouse: Address | undefined;
   blsSecretKey: Hex;
+  /**
+   * BLS signing threads (FOURMICA_SIGNING_WORKERS, 0 to 64, default 0): 0 signs on the event loop; N > 0 signs
+   * in a pool of N worker threads, so that one Core process uses every core (docs/performance.md).
+   */
+  signingWorkers?: number | undefined;
   /** Selects the BLS implementation: native blst when it loads (`auto`), or force one. */
   blsBackend: "auto" | "native" | "pure";
   operatorKey: Hex | undefined;
@@ -144,6 +149,7 @@ const envSchema = z.object({
   FOURMICA_DEPLOYMENTS_FILE: z.string().min(1).optional(),
   FOURMICA_BLS_SECRET_KEY: hex32,
   FOURMICA_BLS_BACKEND: z.enum(["auto", "native", "pure"]).default("auto"),
+  FOURMICA_SIGNING_WORKERS: z.coerce.number().int().min(0).max(64).default(0),
   FOURMICA_OPERATOR_KEY: hex32.optional(),
   FOURMICA_ACCEPTED_VERSIONS: csv(
     z
@@ -307,6 +313,7 @@ export function loadConfig(
     clearingHouse,
     blsSecretKey: e.FOURMICA_BLS_SECRET_KEY,
     blsBackend: e.FOURMICA_BLS_BACKEND,
+    signingWorkers: e.FOURMICA_SIGNING_WORKERS,
     operatorKey: e.FOURMICA_OPERATOR_KEY,
     acceptedVersions: versions,
     trustedRegistries,

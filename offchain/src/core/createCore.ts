@@ -27,6 +27,7 @@ import { migrate } from "./adapters/db/migrate.ts";
 import { openDatabase } from "./adapters/db/openDatabase.ts";
 import { consumeNonce, createNonce, createSession, findSession } from "./adapters/db/sessionRepository.ts";
 import { createMetrics } from "./adapters/http/metrics.ts";
+import { createSigningPool, type SigningPool } from "./adapters/bls/signingPool.ts";
 import { buildHttpServer } from "./adapters/http/server.ts";
 import { DEFAULT_LIMITS, redactedConfig, type CoreConfig } from "./config.ts";
 import { SiweCode, SiweError, verifySiweSignIn } from "./auth/verifySiweSignIn.ts";
@@ -117,6 +118,7 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
   const db =
     deps.db ??
     (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize }));
+  let signingPool: SigningPool | undefined;
   try {
     const applied = await migrate(db);
     if (applied.length > 0) logger.info({ applied, db: db.kind }, "migrations applied");
@@ -125,6 +127,15 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
     // Parses and validates the key once (InvalidBlsKeyError) before anything is served.
     const signer = bls.signer(config.blsSecretKey);
     const blsPublicKey = signer.publicKey;
+    // With FOURMICA_SIGNING_WORKERS, certificates are signed in worker threads (same key, same backend).
+    signingPool =
+      (config.signingWorkers ?? 0) > 0
+        ? await createSigningPool({
+            secretKey: config.blsSecretKey,
+            backend: bls.name,
+            workers: config.signingWorkers!,
+          })
+        : undefined;
     const recovery = deps.recovery ?? loadSecp256k1Recovery();
     const now = deps.now ?? (() => BigInt(Math.floor(Date.now() / 1000)));
     const domains = new Map(
@@ -158,7 +169,7 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       },
       core4Mica: config.core4Mica,
       store: guarantees,
-      signer,
+      signer: signingPool ?? signer,
       isValidSignature,
       hasCode,
       recovery,
@@ -303,7 +314,15 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
     });
     if (deps.mount) await deps.mount(app);
     await app.ready();
-    logger.info({ config: redactedConfig(config), bls: bls.name, secp256k1: recovery.name }, "core ready");
+    logger.info(
+      {
+        config: redactedConfig(config),
+        bls: bls.name,
+        secp256k1: recovery.name,
+        signingWorkers: signingPool?.workers ?? 0,
+      },
+      "core ready",
+    );
 
     let closed: Promise<void> | undefined;
     return {
@@ -363,12 +382,14 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
           await background?.stop();
           await app.close();
           await cycleScheduler?.close();
+          await signingPool?.close();
           if (ownsDb) await db.close();
         })();
         return closed;
       },
     };
   } catch (e) {
+    await signingPool?.close();
     if (ownsDb) await db.close();
     throw e;
   }
