@@ -1,6 +1,6 @@
 /**
  * Credit against stock x402 `exact`, side by side in one run on one anvil chain with 2-second blocks
- * (docs/performance.md, "Credit against exact"). @bench-timeout-seconds 600
+ * (docs/performance.md, "Credit against exact"). @bench-timeout-seconds 900
  *
  * Latency: the same paid route and the same stock `@x402/fetch` client, once with `exact` (`@x402/evm`'s facilitator
  * settling `transferWithAuthorization` of our MockEIP3009Token, waiting for its receipt) and once with
