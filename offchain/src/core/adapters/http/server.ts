@@ -14,6 +14,7 @@ import { authRoutes, type AuthRoutesDeps } from "./routes/auth.ts";
 import { errorResponses, guaranteeRoutes, type GuaranteeRoutesDeps } from "./routes/guarantees.ts";
 import { cycleRoutes, type CycleRoutesDeps } from "./cycleRoutes.ts";
 import { lifecycleRoutes, type LifecycleRoutesDeps } from "./lifecycleRoutes.ts";
+import { webhookRoutes, type WebhookAdmin } from "./routes/webhooks.ts";
 import { useZodSchemas } from "./zodSchemas.ts";
 
 export interface HttpDeps extends GuaranteeRoutesDeps, AccountRoutesDeps, AuthRoutesDeps, LifecycleRoutesDeps {
@@ -28,6 +29,8 @@ export interface HttpDeps extends GuaranteeRoutesDeps, AccountRoutesDeps, AuthRo
   adminToken?: string | undefined;
   /** What `GET /core/admin/status` reports beside `{ admin: true }` (the operator's view; grows with the admin API). */
   adminStatus?: () => Promise<Record<string, unknown>>;
+  /** Webhook subscriptions (`/core/admin/webhooks...`); absent: those routes answer WEBHOOKS_DISABLED. */
+  webhooks?: WebhookAdmin | undefined;
   /** Per-client rate limits; absent: none (tests that build the server by hand). */
   limits?: Pick<
     LimitsConfig,
@@ -137,6 +140,7 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     accountRoutes(api, { ...deps });
     authRoutes(api, { ...deps, clientOf: clientKey });
     if (deps.cycles) cycleRoutes(api, deps.cycles);
+    webhookRoutes(api, { adminToken: deps.adminToken, webhooks: deps.webhooks });
 
     const ok = (summary: string) => ({ schema: { summary, response: { 200: looseObjectSchema, ...errorResponses } } });
     api.get(
