@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
 import {
   createPublicClient,
+  hexToBytes,
   http,
   zeroAddress,
   type Account,
@@ -26,8 +27,18 @@ import { createGuaranteeRepository } from "./adapters/db/guaranteeRepository.ts"
 import { migrate } from "./adapters/db/migrate.ts";
 import { openDatabase } from "./adapters/db/openDatabase.ts";
 import { consumeNonce, createNonce, createSession, findSession } from "./adapters/db/sessionRepository.ts";
+import {
+  createSubscription,
+  deleteSubscription,
+  listDeliveries,
+  listSubscriptions,
+  redeliver,
+  resealSecrets,
+} from "./adapters/db/webhookRepository.ts";
 import { createMetrics } from "./adapters/http/metrics.ts";
 import { createSigningPool, type SigningPool } from "./adapters/bls/signingPool.ts";
+import type { WebhookAdmin } from "./adapters/http/routes/webhooks.ts";
+import { createWebhookWorker, type WebhookWorker } from "./adapters/webhooks/deliveryWorker.ts";
 import { buildHttpServer } from "./adapters/http/server.ts";
 import { DEFAULT_LIMITS, redactedConfig, type CoreConfig } from "./config.ts";
 import { SiweCode, SiweError, verifySiweSignIn } from "./auth/verifySiweSignIn.ts";
@@ -98,6 +109,11 @@ export interface Core {
    * without a chain, the configured genesis segment. Also run by startBackground and each scheduler loop tick.
    */
   refreshSchedule(): Promise<readonly ScheduleSegment[]>;
+  /**
+   * The webhook delivery worker (config.webhooks set), started by startBackground (or alone, with `start()`, by a
+   * Core without a chain) and stopped by close(); `runOnce()` drives one pass in tests. Otherwise undefined.
+   */
+  webhooks: WebhookWorker | undefined;
   /** The operator's 48-byte compressed G1 public key. */
   blsPublicKey: Hex;
   /** Starts listening; returns the base URL. */
@@ -253,12 +269,49 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       refreshSchedule().catch((e: unknown) => logger.warn({ err: e }, "cannot read the ClearingHouse schedule"));
     };
 
+    // Webhooks: the outbox is written by migration 007's triggers in the transactions above; this is the sending
+    // side. Secrets sealed under a previous key are re-sealed under the current one at start-up (rotation).
+    let webhookWorker: WebhookWorker | undefined;
+    let webhookAdmin: WebhookAdmin | undefined;
+    const wh = config.webhooks;
+    if (wh) {
+      const keyring = { current: hexToBytes(wh.encryptionKey), previous: wh.previousKeys.map((k) => hexToBytes(k)) };
+      const { resealed, unreadable } = await resealSecrets(db, keyring);
+      if (resealed.length > 0)
+        logger.info({ resealed: resealed.length }, "webhook secrets re-sealed under the current key");
+      if (unreadable.length > 0) {
+        logger.error({ subscriptions: unreadable }, "webhook secrets sealed under a key Core no longer has");
+      }
+      webhookWorker = createWebhookWorker({
+        db,
+        keyring,
+        policy: {
+          baseMs: wh.backoffBaseMs,
+          maxMs: wh.backoffMaxMs,
+          maxAttempts: wh.maxAttempts,
+          maxAgeMs: wh.maxAgeSeconds * 1000,
+        },
+        timeoutMs: wh.timeoutMs,
+        intervalMs: wh.intervalMs,
+        concurrency: wh.concurrency,
+        logger,
+      });
+      webhookAdmin = {
+        create: (input) => createSubscription(db, keyring, input),
+        list: () => listSubscriptions(db),
+        delete: (id) => deleteSubscription(db, id),
+        deliveries: (filter) => listDeliveries(db, filter),
+        redeliver: (id) => redeliver(db, id),
+      };
+    }
+
     const metrics = createMetrics();
     const app = buildHttpServer({
       logger,
       limits: config.limits,
       adminToken: config.adminToken,
       dashboard: { db, now },
+      webhooks: webhookAdmin,
       metrics,
       issue,
       lifecycle,
@@ -333,9 +386,11 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       bls,
       lifecycle,
       scheduler: cycleScheduler,
+      webhooks: webhookWorker,
       refreshSchedule,
       startBackground(options = {}) {
         if (!chainClient) throw new ChainUnavailableError("background jobs need FOURMICA_RPC_URL");
+        webhookWorker?.start();
         refreshQuietly();
         if (cycleScheduler && options.scheduler !== false) {
           schedulerLoop ??= cycleScheduler.start({
@@ -380,6 +435,7 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       close() {
         closed ??= (async () => {
           await background?.stop();
+          await webhookWorker?.stop();
           await app.close();
           await cycleScheduler?.close();
           await signingPool?.close();

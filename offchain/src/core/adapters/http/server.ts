@@ -15,6 +15,7 @@ import { dashboardRoutes, type DashboardRoutesDeps } from "./routes/dashboard.ts
 import { errorResponses, guaranteeRoutes, type GuaranteeRoutesDeps } from "./routes/guarantees.ts";
 import { cycleRoutes, type CycleRoutesDeps } from "./cycleRoutes.ts";
 import { lifecycleRoutes, type LifecycleRoutesDeps } from "./lifecycleRoutes.ts";
+import { webhookRoutes, type WebhookAdmin } from "./routes/webhooks.ts";
 import { useZodSchemas } from "./zodSchemas.ts";
 
 export interface HttpDeps extends GuaranteeRoutesDeps, AccountRoutesDeps, AuthRoutesDeps, LifecycleRoutesDeps {
@@ -31,6 +32,8 @@ export interface HttpDeps extends GuaranteeRoutesDeps, AccountRoutesDeps, AuthRo
   adminStatus?: () => Promise<Record<string, unknown>>;
   /** The operator dashboard (GET /dashboard and /core/admin/dashboard/*); absent: not served. */
   dashboard?: Omit<DashboardRoutesDeps, "adminToken">;
+  /** Webhook subscriptions (`/core/admin/webhooks...`); absent: those routes answer WEBHOOKS_DISABLED. */
+  webhooks?: WebhookAdmin | undefined;
   /** Per-client rate limits; absent: none (tests that build the server by hand). */
   limits?: Pick<
     LimitsConfig,
@@ -141,6 +144,7 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     authRoutes(api, { ...deps, clientOf: clientKey });
     if (deps.cycles) cycleRoutes(api, deps.cycles);
     if (deps.dashboard) dashboardRoutes(api, { ...deps.dashboard, adminToken: deps.adminToken });
+    webhookRoutes(api, { adminToken: deps.adminToken, webhooks: deps.webhooks });
 
     const ok = (summary: string) => ({ schema: { summary, response: { 200: looseObjectSchema, ...errorResponses } } });
     api.get(
