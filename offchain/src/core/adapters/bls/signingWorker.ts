@@ -9,9 +9,18 @@ import type { BlsSignatureForms } from "../../../protocol/bls/types.ts";
 import type { Hex } from "viem";
 
 const { secretKey, backend } = workerData as { secretKey: Hex; backend: BlsBackendPreference };
-const signer = (await loadBlsBackend(backend)).signer(secretKey);
+// A bad key or a backend that does not load is answered to every task (the pool's start-up probe first) instead of
+// thrown while the module loads, which would crash the thread outside any task and surface as an uncaught error.
+let signer: { sign(message: Hex): BlsSignatureForms } | undefined;
+let failure: unknown;
+try {
+  signer = (await loadBlsBackend(backend)).signer(secretKey);
+} catch (e) {
+  failure = e;
+}
 
 /** Piscina's task entry point: the signature of one envelope, in both forms. */
 export default function sign(message: Hex): BlsSignatureForms {
+  if (!signer) throw failure;
   return signer.sign(message);
 }
