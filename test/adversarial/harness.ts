@@ -10,7 +10,6 @@ import { HTTPFacilitatorClient } from "@x402/core/server";
 import type { PaymentRequired } from "@x402/core/types";
 import { pino } from "pino";
 import type { Address, Hex } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
 
 import { creditDeposit } from "../../offchain/src/core/adapters/db/balanceRepository.ts";
 import type { Database } from "../../offchain/src/core/adapters/db/database.ts";
@@ -28,7 +27,7 @@ import {
   type PaidRoute,
   type SellerKit,
 } from "../../offchain/src/x402/server/template/index.ts";
-import { ASSET, BLS_SK, CHAIN_ID, resetDatabase, testConfig } from "../core/fixtures.ts";
+import { ASSET, BLS_SK, CHAIN_ID, payer, recipient, resetDatabase, testConfig } from "../core/fixtures.ts";
 
 /**
  * The seed of a property run: FOURMICA_FUZZ_SEED when set (to replay a failure), else a fresh one. Printed, so
@@ -97,8 +96,6 @@ export async function dbFingerprint(db: Database): Promise<string> {
   return rows[0]!.h;
 }
 
-export const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
-export const account = (i: number) => mnemonicToAccount(HARDHAT_MNEMONIC, { addressIndex: i });
 export const PRICE = 1_000n;
 
 export interface SellerUnderTest {
@@ -137,8 +134,6 @@ export async function startOffchainStack() {
   });
   const coreUrl = await core.listen(0, "127.0.0.1");
   const net = creditNetwork(CHAIN_ID);
-  const payer = account(3);
-  const recipient = account(6);
   await creditDeposit(db, payer.address.toLowerCase() as Address, ASSET, 10n ** 15n);
 
   function routesFor(work: Map<string, number>): PaidRoute[] {

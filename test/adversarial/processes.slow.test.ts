@@ -22,7 +22,8 @@ const DB_URL = process.env.FOURMICA_TEST_DATABASE_URL;
 const PORTS = { anvil: 19801, coreA: 19811, coreB: 19812, crash: 19813 };
 /** Bounds of the kill-and-restart loop: rounds, and wall time. */
 const KILL_ROUNDS = Number(process.env.FOURMICA_KILL_ROUNDS ?? 6);
-const KILL_LOOP_MS = 120_000;
+const KILL_LOOP_MS = 180_000;
+const ANSWERS_PER_LIFE = 20;
 
 const now = () => BigInt(Math.floor(Date.now() / 1000));
 
@@ -140,6 +141,8 @@ describe("Adversarial (slow): Core processes on one PostgreSQL against a real ch
       // The first start syncs the deposits before any kill, so that the loop issues against real collateral.
       for (const p of payers) await synced(p.address.toLowerCase() as Address, await chain.collateralOf(p.address));
       let stopping = false;
+      // Between a kill and the restart's first listen, clients wait instead of counting refused connections.
+      let up = true;
       let sent = 0;
       let refused = 0;
       let certifiedBeforeKill = 0;
@@ -150,6 +153,10 @@ describe("Adversarial (slow): Core processes on one PostgreSQL against a real ch
       // Clients: 8 workers issuing without pause, each request a fresh signed guarantee of 1..3000 wei.
       const worker = async () => {
         while (!stopping) {
+          if (!up) {
+            await new Promise((r) => setTimeout(r, 50));
+            continue;
+          }
           const who = payers[Math.floor(clientRandom() * payers.length)]!;
           const amount = BigInt(1 + Math.floor(clientRandom() * 3_000));
           const body = await signed(who, amount);
@@ -169,9 +176,8 @@ describe("Adversarial (slow): Core processes on one PostgreSQL against a real ch
               refused++;
             }
           } catch {
-            // The connection died with the process (or hit it restarting): no certificate for this one.
+            // The connection died with the process: the client never got a certificate for this one.
             dropped++;
-            await new Promise((r) => setTimeout(r, 20));
           }
         }
       };
@@ -190,15 +196,22 @@ describe("Adversarial (slow): Core processes on one PostgreSQL against a real ch
 
       let rounds = 0;
       while (rounds < KILL_ROUNDS && Date.now() - started < KILL_LOOP_MS) {
-        // Up for 0.3 to 2 s after it listens, and at least one answer in that life, then killed mid-load.
+        // Each life answers at least ANSWERS_PER_LIFE requests (so that the load is real), then lives 0.3 to 2 s
+        // more and is killed with requests in flight.
         const life = answered;
+        await until(
+          "answers from this Core",
+          async () => (answered >= life + ANSWERS_PER_LIFE ? true : undefined),
+          120_000,
+        );
         await new Promise((r) => setTimeout(r, 300 + random() * 1_700));
-        await until("an answer from this Core", async () => (answered > life ? true : undefined));
         certifiedBeforeKill = received.size;
         core.child.kill("SIGKILL");
+        up = false;
         expect((await exited(core.child)).signal).to.equal("SIGKILL");
         rounds++;
         core = await spawnCore(env);
+        up = true;
       }
       stopping = true;
       await Promise.all([...workers, depositor]);

@@ -20,10 +20,18 @@ import { BLS_SK } from "../core/fixtures.ts";
 const ANVIL = join(process.cwd(), "node_modules", ".bin", "anvil");
 const children = new Set<ChildProcess>();
 
-/** Kills every child still running (the suites' `after`). */
+/** Kills every child still running (the suites' `after`); anvil with its process group (see startChain). */
 export function killAll(): void {
-  for (const c of children) c.kill("SIGKILL");
+  for (const c of children) {
+    try {
+      if (groups.has(c) && c.pid !== undefined) process.kill(-c.pid, "SIGKILL");
+      else c.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
 }
+const groups = new WeakSet<ChildProcess>();
 
 export async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -56,10 +64,14 @@ const vaultAbi = parseAbi([
 /** anvil on `port`, the stack deployed on it (ETH collateral only), and a deployments file for Core. */
 export async function startChain(port: number) {
   const rpcUrl = `http://127.0.0.1:${port}`;
+  // node_modules/.bin/anvil is a Node wrapper that spawns the native binary: run it as a process group leader and
+  // stop the whole group, or the binary outlives the wrapper and keeps the port.
   const anvil = spawn(ANVIL, ["--port", String(port), "--host", "127.0.0.1", "--hardfork", "prague", "--silent"], {
     stdio: ["ignore", "ignore", "inherit"],
+    detached: true,
   });
   children.add(anvil);
+  groups.add(anvil);
   anvil.once("exit", () => children.delete(anvil));
   await until("anvil", async () => {
     const res = await fetch(rpcUrl, {
@@ -69,6 +81,9 @@ export async function startChain(port: number) {
     });
     return res.ok ? true : undefined;
   });
+  // A busy port makes this anvil exit while another answers on it: refuse to test against a stranger's chain.
+  await new Promise((r) => setTimeout(r, 300));
+  if (anvil.exitCode !== null || anvil.signalCode !== null) throw new Error(`anvil on ${port} exited: port in use?`);
   const { viem } = await network.create({ network: "localhost", override: { url: rpcUrl } });
   const publicClient = (await viem.getPublicClient()) as unknown as PublicClient;
   const [admin] = await viem.getWalletClients();
@@ -102,8 +117,12 @@ export async function startChain(port: number) {
     }) as Promise<bigint>;
 
   async function stop() {
-    anvil.kill("SIGTERM");
-    await exited(anvil).catch(() => anvil.kill("SIGKILL"));
+    try {
+      process.kill(-anvil.pid!, "SIGTERM");
+    } catch {
+      // Already gone.
+    }
+    await exited(anvil).catch(() => process.kill(-anvil.pid!, "SIGKILL"));
     rmSync(dir, { recursive: true, force: true });
   }
   return { rpcUrl, stack, deploymentsFile, depositFor, collateralOf, stop };
