@@ -89,6 +89,8 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     trustProxy: deps.limits?.trustProxy ?? false,
+    // The router's own refusals (bad percent-encoding, over-long path parameters) in our error shape, not Fastify's.
+    frameworkErrors: (error, request, reply) => sendError(request, reply, error),
   });
 
   // Validation is the handlers' (parseOrThrow); serialization is plain JSON. The zod schemas on the routes are
