@@ -17,6 +17,8 @@ export async function compileWithProgress(
   const stale = jobs.success ? jobs.compilationJobsPerFile.size : roots.length;
   if (stale === 0) {
     log(`Contracts up to date (${roots.length} Solidity files, compile cache hit).`);
+    // Still the build task, as `hardhat run` runs it: it also removes artifacts of deleted sources.
+    await hre.tasks.getTask("build").run({ quiet: true, noTests });
     return;
   }
   log(
