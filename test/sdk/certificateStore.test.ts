@@ -73,6 +73,20 @@ for (const { name, open } of stores) {
       } satisfies Partial<StoredCertificate>);
     });
 
+    it("keeps an x402 seller's metadata (status, network, resource) when given", async function () {
+      const c = {
+        ...certificate(6),
+        status: "PENDING_VALIDATION",
+        network: "eip155:31337",
+        resource: "https://seller.example/v1/report",
+      };
+      await store.put(c);
+      const back = await store.get(c.guaranteeId);
+      expect(back).to.include({ status: c.status, network: c.network, resource: c.resource });
+      const [listed] = await store.listByRecipient(SELLER, { limit: 1 });
+      expect(listed).to.include({ guaranteeId: c.guaranteeId, network: c.network });
+    });
+
     it("stores a guarantee once: a retried put reports inserted false and changes nothing", async function () {
       const c = certificate(2);
       await store.put(c);
@@ -103,3 +117,17 @@ for (const { name, open } of stores) {
     });
   });
 }
+
+describe("one certificate store for the recipient SDK and the x402 seller", function () {
+  it("is what 4mica/x402/server exports, and the seller template's default", async function () {
+    const server = await import("../../offchain/src/x402/server/index.ts");
+    expect(server.memoryCertificateStore).to.equal(memoryCertificateStore);
+    expect(server.sqlCertificateStore).to.equal(sqlCertificateStore);
+    const store = new server.MemoryCertificateStore();
+    const c = certificate(7);
+    expect(await store.put(c)).to.deep.equal({ inserted: true });
+    expect(await store.put(c)).to.deep.equal({ inserted: false });
+    expect(store.size).to.equal(1);
+    expect((await store.listByRecipient(SELLER)).map((x) => x.guaranteeId)).to.deep.equal([c.guaranteeId]);
+  });
+});

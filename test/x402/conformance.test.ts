@@ -8,6 +8,7 @@ import { verifyCertificate } from "../../offchain/src/protocol/certificate/verif
 import { guaranteeDomain } from "../../offchain/src/protocol/guaranteeDomain.ts";
 import type { GuaranteeRequest } from "../../offchain/src/protocol/guaranteeTypes.ts";
 import { signGuaranteeRequest } from "../../offchain/src/protocol/signGuaranteeRequest.ts";
+import { createCoreClient as createSdkCoreClient } from "../../offchain/src/sdk/index.ts";
 import { CreditReason } from "../../offchain/src/x402/reasons.ts";
 import { paymentOfHeader } from "../../offchain/src/x402/server/index.ts";
 import { parseCreditPayload, requestToJson } from "../../offchain/src/x402/wire.ts";
@@ -122,6 +123,15 @@ describe("x402 4mica-credit", function () {
         const stored = await seller().kit.store.get(payment.guaranteeId);
         expect(stored?.claims).to.equal(settle.extra.certificate.claims);
         expect(stored?.payerSignature).to.equal(payment.signature);
+        // The SDK's store record, with what the seller knows of the x402 payment.
+        expect(stored).to.include({
+          reqId: payment.request.reqId,
+          timestamp: payment.request.timestamp,
+          amount: PRICE,
+          status: settle.extra.status,
+          network: s.net,
+        });
+        expect(stored?.resource).to.contain("/v1/report");
         expect(await s.locked(s.payer.address)).to.equal(before + PRICE);
         expect(seller().work.get("report")).to.equal(1);
       });
@@ -394,10 +404,10 @@ describe("x402 4mica-credit", function () {
   });
 
   describe("facilitator", function () {
-    const post = async (path: string, body: unknown) => {
+    const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
       const res = await fetch(`${s.facilitatorUrl}${path}`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", ...headers },
         body: JSON.stringify(body),
       });
       return { status: res.status, body: await (res.json() as Promise<any>) };
@@ -522,6 +532,24 @@ describe("x402 4mica-credit", function () {
       expect(a.body.core4Mica).to.equal(s.stack.core4Mica);
       const bad = await post("/tabs", { payer: "0x12" });
       expect(bad.status).to.equal(400);
+    });
+
+    it("answers a tab's free collateral to the payer's own SIWE session only", async function () {
+      const body = { payer: s.payer.address, recipient: s.recipient.address, asset: ETH };
+      const payerCore = createSdkCoreClient({ url: s.coreUrl });
+      const payerToken = await payerCore.signIn(s.payer);
+      const available = (await payerCore.collateral(s.payer.address)).find((b) => b.asset === ETH)!.available;
+      const own = await post("/tabs", body, { authorization: `Bearer ${payerToken}` });
+      expect(own.status).to.equal(200);
+      expect(own.body.freeCollateral).to.equal(available.toString());
+      expect(available > 0n).to.equal(true);
+      // Someone else's valid session (here the seller's) does not read the payer's collateral.
+      const sellerToken = await createSdkCoreClient({ url: s.coreUrl }).signIn(s.recipient);
+      const other = await post("/tabs", body, { authorization: `Bearer ${sellerToken}` });
+      expect(other.status).to.equal(200);
+      expect(other.body.freeCollateral).to.equal(null);
+      const forged = await post("/tabs", body, { authorization: "Bearer not-a-session" });
+      expect(forged.body.freeCollateral).to.equal(null);
     });
 
     it("is mounted in Core's process too: the same /supported on Core's URL", async function () {

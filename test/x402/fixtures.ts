@@ -215,10 +215,12 @@ export async function startStack() {
 
   const failingWork = new Map<string, number>();
   const failingStore: CertificateStore = {
-    save: async () => {
+    put: async () => {
       throw new Error("disk full");
     },
     get: async () => undefined,
+    listByRecipient: async () => [],
+    markRemunerated: async () => {},
   };
   const failing = createExpressSeller(routesFor(failingWork), sellerOptions(facilitatorUrl, failingStore));
   await failing.kit.ready();

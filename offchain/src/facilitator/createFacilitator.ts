@@ -7,7 +7,7 @@ import { z } from "zod";
 
 import { loadBlsBackend } from "../protocol/bls/index.ts";
 import type { BlsVerifier } from "../protocol/certificate/verifyCertificate.ts";
-import { cycleAt, segmentDeadlines, segmentsOf } from "../protocol/cycles/cycleSchedule.ts";
+import { cycleAt, deadlinesOf, segmentsOf, type ScheduleSegment } from "../protocol/cycles/cycleSchedule.ts";
 import { loadSecp256k1Recovery, type Secp256k1Recovery } from "../protocol/secp256k1/index.ts";
 import { randomReqId } from "../x402/randomReqId.ts";
 import {
@@ -30,6 +30,10 @@ export interface FacilitatorDeps {
   recovery?: Secp256k1Recovery;
   /** Unix seconds; defaults to the wall clock. */
   now?: () => bigint;
+  /** How long a read of the ClearingHouse's schedule (through Core) is reused; default a minute, as Core caches it. */
+  scheduleTtlMs?: number;
+  /** Milliseconds for the schedule cache; defaults to Date.now. */
+  clockMs?: () => number;
 }
 
 export interface Facilitator {
@@ -127,6 +131,24 @@ export function createFacilitator(
     return { params, scheme };
   }
 
+  // The ClearingHouse's whole schedule (every segment, not only genesis), read through Core and reused for
+  // scheduleTtlMs. A failed read keeps the last good one; with none yet, /tabs reports the cycle as unknown (null)
+  // rather than guess from genesis, which a schedule change would make wrong.
+  const scheduleTtlMs = deps.scheduleTtlMs ?? 60_000;
+  const clockMs = deps.clockMs ?? Date.now;
+  let schedule: { at: number; segments: readonly ScheduleSegment[] } | undefined;
+  async function currentSchedule(params: CorePublicParams): Promise<readonly ScheduleSegment[] | undefined> {
+    if (schedule && clockMs() - schedule.at < scheduleTtlMs) return schedule.segments;
+    if (!core.scheduleSegments) return segmentsOf(params.cycleSchedule);
+    try {
+      const read = await core.scheduleSegments();
+      schedule = { at: clockMs(), segments: read ?? segmentsOf(params.cycleSchedule) };
+    } catch (e) {
+      logger.warn({ err: (e as Error).message }, "cannot read the cycle schedule from Core; keeping the last one");
+    }
+    return schedule?.segments;
+  }
+
   function ensureReady() {
     loading ??= load().catch((e: unknown) => {
       loading = undefined;
@@ -216,9 +238,10 @@ export function createFacilitator(
     }
 
     /**
-     * The payer-recipient-asset credit line: a fresh 256-bit reqId, the current cycle, and the payer's free
-     * collateral when the caller forwards the payer's own Core session (`Authorization: Bearer`, SIWE): Core shows
-     * collateral to its owner only.
+     * The payer-recipient-asset credit line: a fresh 256-bit reqId, the current cycle under the ClearingHouse's
+     * whole schedule, and the payer's free collateral when the caller forwards the payer's own Core session
+     * (`Authorization: Bearer`, SIWE): Core shows collateral to its owner only, and the facilitator, which anyone
+     * can call, does not turn itself into a way around that (docs/x402.md, "POST /tabs").
      */
     app.post("/tabs", async (request, reply) => {
       const body = tabsBody.safeParse(request.body ?? {});
@@ -246,8 +269,8 @@ export function createFacilitator(
           .send({ error: { code: "INVALID_NETWORK", message: `this facilitator serves ${network}` } });
       }
       const t = now();
-      const segments = segmentsOf(params.cycleSchedule);
-      const cycleId = cycleAt(segments, t);
+      const segments = await currentSchedule(params);
+      const cycleId = segments ? cycleAt(segments, t) : undefined;
       const auth = request.headers.authorization;
       const bearer = typeof auth === "string" && auth.startsWith("Bearer ") ? auth.slice(7) : undefined;
       let free: bigint | undefined;
@@ -264,8 +287,7 @@ export function createFacilitator(
         core4Mica: params.core4Mica,
         reqId: randomReqId().toString(),
         cycleId: cycleId?.toString() ?? null,
-        cycleEndsAt:
-          cycleId === undefined ? null : segmentDeadlines(segments[segments.length - 1]!, cycleId).end.toString(),
+        cycleEndsAt: cycleId === undefined || !segments ? null : deadlinesOf(segments, cycleId).end.toString(),
         freeCollateral: free?.toString() ?? null,
         guaranteeVersions: params.acceptedVersions,
       };

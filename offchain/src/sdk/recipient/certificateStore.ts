@@ -21,11 +21,17 @@ export interface StoredCertificate {
   payerSignature: Hex;
   /** Set once this SDK remunerated it on-chain. */
   remuneratedTx?: Hex;
+  /** Core's status when the certificate was issued (`FINALIZED_PAYABLE`, `PENDING_VALIDATION`); x402 sellers set it. */
+  status?: string;
+  /** The x402 network it was paid on (`eip155:8453`) and the paid resource's URL, when paid over x402. */
+  network?: string;
+  resource?: string;
 }
 
 /**
- * Where a recipient persists certificates (before it releases the paid response). `put` is idempotent on the
- * guarantee id: a retried payment stores nothing twice and reports `inserted: false`.
+ * Where a recipient persists certificates (before it releases the paid response): the one store of the recipient
+ * SDK and the x402 seller (`4mica/x402/server` re-exports it). `put` is durable when it resolves and idempotent on
+ * the guarantee id: a retried payment stores nothing twice and reports `inserted: false`.
  */
 export interface CertificateStore {
   put(certificate: StoredCertificate): Promise<{ inserted: boolean }>;
@@ -54,6 +60,7 @@ function normalized(c: StoredCertificate): StoredCertificate {
     payerSignature: lower(c.payerSignature),
   };
   if (c.remuneratedTx !== undefined) n.remuneratedTx = lower(c.remuneratedTx);
+  for (const k of ["status", "network", "resource"] as const) if (c[k] === undefined) delete n[k];
   return n;
 }
 
@@ -105,6 +112,9 @@ CREATE TABLE IF NOT EXISTS sdk_certificates (
   seq             bigserial
 );
 CREATE INDEX IF NOT EXISTS sdk_certificates_recipient ON sdk_certificates (recipient, seq DESC);
+ALTER TABLE sdk_certificates ADD COLUMN IF NOT EXISTS status text;
+ALTER TABLE sdk_certificates ADD COLUMN IF NOT EXISTS network text;
+ALTER TABLE sdk_certificates ADD COLUMN IF NOT EXISTS resource text;
 `;
 
 interface Row {
@@ -121,10 +131,13 @@ interface Row {
   signature: string;
   payer_signature: string;
   remunerated_tx: string | null;
+  status: string | null;
+  network: string | null;
+  resource: string | null;
 }
 
 const COLUMNS =
-  "guarantee_id, version, cycle_id::text AS cycle_id, user_address, recipient, asset, req_id::text AS req_id, amount::text AS amount, ts::text AS ts, claims, signature, payer_signature, remunerated_tx";
+  "guarantee_id, version, cycle_id::text AS cycle_id, user_address, recipient, asset, req_id::text AS req_id, amount::text AS amount, ts::text AS ts, claims, signature, payer_signature, remunerated_tx, status, network, resource";
 
 function fromRow(r: Row): StoredCertificate {
   const c: StoredCertificate = {
@@ -142,6 +155,9 @@ function fromRow(r: Row): StoredCertificate {
     payerSignature: r.payer_signature as Hex,
   };
   if (r.remunerated_tx !== null) c.remuneratedTx = r.remunerated_tx as Hex;
+  if (r.status !== null) c.status = r.status;
+  if (r.network !== null) c.network = r.network;
+  if (r.resource !== null) c.resource = r.resource;
   return c;
 }
 
@@ -158,8 +174,8 @@ export function sqlCertificateStore(db: SqlDatabase): CertificateStore {
     async put(c) {
       await migrate();
       const { rows } = await db.query<{ guarantee_id: string }>(
-        `INSERT INTO sdk_certificates (guarantee_id, version, cycle_id, user_address, recipient, asset, req_id, amount, ts, claims, signature, payer_signature)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (guarantee_id) DO NOTHING RETURNING guarantee_id`,
+        `INSERT INTO sdk_certificates (guarantee_id, version, cycle_id, user_address, recipient, asset, req_id, amount, ts, claims, signature, payer_signature, status, network, resource)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (guarantee_id) DO NOTHING RETURNING guarantee_id`,
         [
           key(c.guaranteeId),
           c.version,
@@ -173,6 +189,9 @@ export function sqlCertificateStore(db: SqlDatabase): CertificateStore {
           c.claims.toLowerCase(),
           c.signature.toLowerCase(),
           c.payerSignature.toLowerCase(),
+          c.status ?? null,
+          c.network ?? null,
+          c.resource ?? null,
         ],
       );
       return { inserted: rows.length === 1 };

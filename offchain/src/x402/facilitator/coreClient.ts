@@ -1,5 +1,7 @@
 import type { Address, Hex } from "viem";
 
+import type { ScheduleSegment } from "../../protocol/cycles/cycleSchedule.ts";
+
 /**
  * The facilitator's port to Core: its public HTTP API (docs/core-api.md), nothing of its internals. `send` is the
  * transport: `fetch` against Core's URL, or Fastify's `inject` when the facilitator is mounted in Core's process.
@@ -69,6 +71,12 @@ export interface CoreClient {
   issue(request: Record<string, unknown>, signature: Hex): Promise<IssueOutcome>;
   /** The payer's free collateral in `asset`, read with the payer's own SIWE bearer token; undefined without one. */
   freeCollateral(payer: Address, asset: Address, bearer: string | undefined): Promise<bigint | undefined>;
+  /**
+   * The ClearingHouse's whole schedule, oldest segment first, as Core reads it from the chain (`GET /core/cycles`,
+   * its `schedule`); undefined when Core serves no cycle API (no ClearingHouse: the genesis segment of
+   * `publicParams().cycleSchedule` is then the whole schedule). Optional for ports written before it existed.
+   */
+  scheduleSegments?(): Promise<ScheduleSegment[] | undefined>;
 }
 
 export class CoreUnavailableError extends Error {
@@ -147,6 +155,23 @@ export function createCoreClient(send: CoreTransport): CoreClient {
       const balances = ((res.body as any)?.balances ?? []) as { asset: string; available: string }[];
       const row = balances.find((r) => r.asset.toLowerCase() === asset.toLowerCase());
       return row ? BigInt(row.available) : 0n;
+    },
+    async scheduleSegments() {
+      const res = await call("GET", "/core/cycles?limit=1");
+      if (res.status === 404) return undefined;
+      const schedule = (res.body as { schedule?: unknown } | undefined)?.schedule;
+      if (res.status !== 200 || !Array.isArray(schedule) || schedule.length === 0) {
+        throw new CoreUnavailableError(`Core cycles answered ${res.status} without a schedule`);
+      }
+      return schedule.map((s: Record<string, unknown>) => ({
+        startTime: big(s.startTime, "schedule.startTime"),
+        firstCycleId: big(s.firstCycleId, "schedule.firstCycleId"),
+        cycleLength: big(s.cycleLength, "schedule.cycleLength"),
+        resolutionCutoff: big(s.resolutionCutoff, "schedule.resolutionCutoff"),
+        commitDelay: big(s.commitDelay, "schedule.commitDelay"),
+        paymentWindow: big(s.paymentWindow, "schedule.paymentWindow"),
+        finalityWindow: big(s.finalityWindow, "schedule.finalityWindow"),
+      }));
     },
   };
 }

@@ -1,48 +1,52 @@
 import type { Address, Hex } from "viem";
 
-/** What a seller keeps of each certificate: enough to claim or remunerate later, no payer secret. */
-export interface StoredCertificate {
-  guaranteeId: Hex;
-  payer: Address;
-  recipient: Address;
-  asset: Address;
-  amount: bigint;
-  version: 1 | 2;
-  cycleId: bigint;
-  status: string;
-  /** The BLS-signed envelope and the compressed G2 signature. */
-  claims: Hex;
-  signature: Hex;
-  /** The payer's EIP-712 signature: on-chain remuneration checks it beside the certificate. */
-  payerSignature: Hex;
-  network: string;
-  resource: string | undefined;
-  storedAt: Date;
-}
+import {
+  memoryCertificateStore,
+  type CertificateStore,
+  type StoredCertificate,
+} from "../../sdk/recipient/certificateStore.ts";
 
 /**
- * The seller's certificate store port. `save` must be durable when it resolves (the body is released only after)
- * and idempotent per `guaranteeId`. The recipient SDK adds a PGlite/PostgreSQL implementation.
+ * The seller's certificate store is the recipient SDK's (offchain/src/sdk/recipient/certificateStore.ts): one port
+ * (`put` durable and idempotent per guarantee id, `get`, `listByRecipient`, `markRemunerated`), in memory or in
+ * PostgreSQL/PGlite, so that what the x402 seller stores before it releases a body is what the recipient SDK later
+ * lists as owed and remunerates. Re-exported here for `4mica/x402/server` users.
  */
-export interface CertificateStore {
-  save(certificate: StoredCertificate): Promise<void>;
-  get(guaranteeId: Hex): Promise<StoredCertificate | undefined>;
-}
+export {
+  CERTIFICATE_STORE_MIGRATION,
+  memoryCertificateStore,
+  sqlCertificateStore,
+  type CertificateStore,
+  type StoredCertificate,
+} from "../../sdk/recipient/certificateStore.ts";
 
-/** In-memory store (tests, demos): lost on restart. */
+/** The in-memory store as a class (tests, demos; lost on restart): {@link memoryCertificateStore} with a size. */
 export class MemoryCertificateStore implements CertificateStore {
-  readonly #rows = new Map<string, StoredCertificate>();
+  readonly #inner = memoryCertificateStore();
+  #size = 0;
 
-  async save(c: StoredCertificate): Promise<void> {
-    const key = c.guaranteeId.toLowerCase();
-    if (!this.#rows.has(key)) this.#rows.set(key, c);
+  async put(c: StoredCertificate): Promise<{ inserted: boolean }> {
+    const r = await this.#inner.put(c);
+    if (r.inserted) this.#size++;
+    return r;
   }
 
-  async get(guaranteeId: Hex): Promise<StoredCertificate | undefined> {
-    return this.#rows.get(guaranteeId.toLowerCase());
+  get(guaranteeId: Hex): Promise<StoredCertificate | undefined> {
+    return this.#inner.get(guaranteeId);
+  }
+
+  listByRecipient(
+    recipient: Address,
+    options?: { limit?: number; includeRemunerated?: boolean },
+  ): Promise<StoredCertificate[]> {
+    return this.#inner.listByRecipient(recipient, options);
+  }
+
+  markRemunerated(guaranteeId: Hex, txHash: Hex): Promise<void> {
+    return this.#inner.markRemunerated(guaranteeId, txHash);
   }
 
   get size(): number {
-    return this.#rows.size;
+    return this.#size;
   }
 }

@@ -117,21 +117,22 @@ export class CreditFacilitatorClient implements FacilitatorClient {
       return failed(CreditReason.CERTIFICATE_INVALID, `the certificate failed the seller's check: ${code}`);
     }
     try {
-      await this.#o.store.save({
+      await this.#o.store.put({
         guaranteeId: payment.guaranteeId,
-        payer: request.user,
-        recipient: request.recipient,
-        asset: request.asset,
-        amount: request.amount,
         version: request.version,
         cycleId: BigInt(extra.data.cycleId),
-        status: extra.data.status,
+        user: request.user,
+        recipient: request.recipient,
+        asset: request.asset,
+        reqId: request.reqId,
+        amount: request.amount,
+        timestamp: request.timestamp,
         claims: extra.data.certificate.claims as Hex,
         signature: extra.data.certificate.signature as Hex,
         payerSignature: payment.signature,
+        status: extra.data.status,
         network: requirements.network,
-        resource: payment.resource,
-        storedAt: new Date(),
+        ...(payment.resource === undefined ? {} : { resource: payment.resource }),
       });
     } catch (e) {
       return failed(

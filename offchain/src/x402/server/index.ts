@@ -4,7 +4,14 @@ export {
   type CreditFacilitatorClientOptions,
   type PaymentLogger,
 } from "./creditFacilitatorClient.ts";
-export { MemoryCertificateStore, type CertificateStore, type StoredCertificate } from "./certificateStore.ts";
+export {
+  CERTIFICATE_STORE_MIGRATION,
+  MemoryCertificateStore,
+  memoryCertificateStore,
+  sqlCertificateStore,
+  type CertificateStore,
+  type StoredCertificate,
+} from "./certificateStore.ts";
 export { Delivery, MemoryDeliveryStore, type DeliveryStore } from "./delivery.ts";
 export { paymentOfHeader, paymentOfPayload, type CreditPaymentInfo } from "./paymentOfRequest.ts";
 export { CREDIT_SCHEME, creditNetwork } from "../scheme.ts";

@@ -11,7 +11,7 @@ import type { ValidationPolicyInputs } from "../../../protocol/buildValidationPo
 import type { BlsVerifier } from "../../../protocol/certificate/verifyCertificate.ts";
 import { CREDIT_SCHEME } from "../../scheme.ts";
 import { validationPolicyInputsToJson } from "../../wire.ts";
-import { MemoryCertificateStore, type CertificateStore } from "../certificateStore.ts";
+import { memoryCertificateStore, type CertificateStore } from "../certificateStore.ts";
 import { CreditFacilitatorClient, type PaymentLogger } from "../creditFacilitatorClient.ts";
 import { CreditServerScheme, type CreditAsset } from "../creditServerScheme.ts";
 import { Delivery, type DeliveryStore } from "../delivery.ts";
@@ -61,7 +61,7 @@ export interface SellerKit {
 }
 
 export function createSellerKit(routes: readonly PaidRoute[], options: SellerOptions): SellerKit {
-  const store = options.store ?? new MemoryCertificateStore();
+  const store = options.store ?? memoryCertificateStore();
   const facilitator = new CreditFacilitatorClient({
     inner: options.facilitator,
     store,
