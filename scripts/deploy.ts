@@ -160,4 +160,8 @@ console.log(
   `AccessManager ADMIN: ${stack.access.admin} with a ${stack.access.adminExecutionDelay} s execution delay ` +
     `(${stack.access.wiring} wiring${stack.access.deployerRenouncedAdmin ? "; the deployer renounced ADMIN" : ""})`,
 );
-console.log(`Next: npx hardhat run scripts/verify-deployment.ts --network ${networkName}`);
+if (networkName === "default" || networkName === "hardhat") {
+  console.log("(An in-process chain: it ends with this process, so there is nothing to read back.)");
+} else {
+  console.log(`Next: npx hardhat run scripts/verify-deployment.ts --network ${networkName}`);
+}
