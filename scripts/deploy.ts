@@ -48,9 +48,15 @@ const parsed = parseDeployEnv(process.env);
 if (!parsed.ok) fail(`bad variables:\n  ${parsed.problems.join("\n  ")}`);
 const env = parsed.env;
 
-const { viem, networkName } = await network.create();
+const { viem, networkName, networkConfig } = await network.create();
 const publicClient = await viem.getPublicClient();
 const chainId = await publicClient.getChainId();
+// hardhat.config.ts pins the chain id of each real network: a URL of another chain stops here, before anything is sent.
+if (networkConfig.chainId !== undefined && networkConfig.chainId !== chainId) {
+  fail(
+    `network "${networkName}" is configured for chain ${networkConfig.chainId}, but its URL answers chain ${chainId}`,
+  );
+}
 const devChain = !isProductionNetwork(networkName, chainId);
 const production = !devChain || env.FOURMICA_WIRING === "production";
 const [deployer] = await viem.getWalletClients();
