@@ -1,106 +1,164 @@
 /**
  * Deploys and wires the whole 4Mica stack on the selected network and writes deployments/<network>.json.
  *
- *   npx hardhat run scripts/deploy.ts                      # in-process chain (a dry run)
+ *   npx hardhat run scripts/deploy.ts                                   # in-process chain (throw-away)
  *   npx hardhat node & npx hardhat run scripts/deploy.ts --network localhost
- *   FOURMICA_BLS_PUBLIC_KEY=0x... FOURMICA_OPERATOR_ADDRESS=0x... FOURMICA_TOKENS=0x...,0x... \
- *     FOURMICA_VALIDATION_REGISTRIES=0x... FOURMICA_GOVERNANCE_DELAY=259200 npx hardhat run scripts/deploy.ts --network custom
+ *   FOURMICA_DRY_RUN=1 npx hardhat run scripts/deploy.ts --network sepolia   # checks everything, sends nothing
+ *   npx hardhat run scripts/deploy.ts --network sepolia                 # then scripts/verify-deployment.ts
  *
- * Off the development networks the wiring is a production one (docs/security.md, attack 6): ADMIN of the
- * AccessManager ends with the governance account only, behind the governance delay, and the deployer renounces it;
- * deployments/<network>.json records which wiring was made under `access`.
+ * Step by step for a real network: docs/operations.md, "Deploying to a real network".
  *
- * Environment (all optional on the development networks, where dev defaults apply):
- *   FOURMICA_BLS_PUBLIC_KEY      48-byte compressed G1 public key of the operator (or FOURMICA_BLS_SECRET_KEY to derive it)
- *   FOURMICA_OPERATOR_ADDRESS    Core's chain account (OPERATOR role); default: the deployer
- *   FOURMICA_GOVERNANCE_ADDRESS, FOURMICA_GUARDIAN_ADDRESS, FOURMICA_GOVERNANCE_DELAY (seconds); off the
- *                                development networks the governance address (not the deployer) and a delay above 0
- *                                are required
- *   FOURMICA_TOKENS              comma-separated ERC-20 collateral addresses; default on dev networks: two mock tokens
- *   FOURMICA_VALIDATION_REGISTRIES comma-separated ERC-8004 validation registries; default on dev networks: the mocks
+ * A production network (scripts/lib/networkPolicy.ts: every network but hardhat/localhost/default, and any chain
+ * whose id is not 31337; FOURMICA_WIRING=production rehearses it on a local node) gets the production wiring: ADMIN
+ * ends with governance only, behind the governance delay, the deployer renounces it, and no account can skip the
+ * delay. The deploy is refused there without a governance account other than the deployer, a delay above 0, and a
+ * guardian other than governance, unless FOURMICA_UNSAFE_WIRING carries the documented override value.
+ *
+ * Variables (all optional on the development chain, where dev defaults apply):
+ *   FOURMICA_BLS_PUBLIC_KEY        48-byte compressed G1 public key of the operator (or FOURMICA_BLS_SECRET_KEY)
+ *   FOURMICA_OPERATOR_ADDRESS      Core's chain account (OPERATOR role); default: the deployer
+ *   FOURMICA_GOVERNANCE_ADDRESS, FOURMICA_GUARDIAN_ADDRESS, FOURMICA_GOVERNANCE_DELAY (seconds)
+ *   FOURMICA_TOKENS                comma-separated ERC-20 collateral addresses; default on dev chains: two mocks
+ *   FOURMICA_VALIDATION_REGISTRIES comma-separated ERC-8004 validation registries; default on dev chains: the mocks
+ *   FOURMICA_CYCLE_GENESIS         start of cycle 0 (default: the latest block time rounded down to a cycle)
+ *   FOURMICA_CREATE2_SALT          32 bytes: CREATE2 every contract through the deterministic deployment proxy
+ *   FOURMICA_DEPLOYMENTS_DIR       where the record is written (default: deployments)
+ *   FOURMICA_DRY_RUN=1             check the variables, the chain and the plan; send nothing
  */
 import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 import { network } from "hardhat";
-import { getAddress, isAddress, isHex, type Address, type Hex } from "viem";
+import { formatEther, getAddress, type Hex } from "viem";
 
 import { loadBlsBackend } from "../offchain/src/protocol/bls/index.ts";
+import { DETERMINISTIC_DEPLOYER } from "./lib/create2.ts";
+import { parseDeployEnv } from "./lib/deployEnv.ts";
 import { deployStack } from "./lib/deployStack.ts";
-import { DEV_BLS_SECRET_KEY, DEV_NETWORKS } from "./lib/devKeys.ts";
+import { DEV_BLS_SECRET_KEY } from "./lib/devKeys.ts";
+import { isProductionNetwork, UNSAFE_WIRING_OVERRIDE, wiringProblems } from "./lib/networkPolicy.ts";
+import { hasBlsPrecompiles } from "./lib/verifyDeployment.ts";
 
 function fail(message: string): never {
   console.error(`deploy: ${message}`);
   process.exit(1);
 }
 
-function addressList(name: string): Address[] | undefined {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === "") return undefined;
-  return raw.split(",").map((s) => {
-    const a = s.trim();
-    if (!isAddress(a)) fail(`${name}: "${a}" is not an address`);
-    return getAddress(a);
-  });
-}
+const parsed = parseDeployEnv(process.env);
+if (!parsed.ok) fail(`bad variables:\n  ${parsed.problems.join("\n  ")}`);
+const env = parsed.env;
 
-function optionalAddress(name: string): Address | undefined {
-  return addressList(name)?.[0];
+const { viem, networkName, networkConfig } = await network.create();
+const publicClient = await viem.getPublicClient();
+const chainId = await publicClient.getChainId();
+// hardhat.config.ts pins the chain id of each real network: a URL of another chain stops here, before anything is sent.
+if (networkConfig.chainId !== undefined && networkConfig.chainId !== chainId) {
+  fail(
+    `network "${networkName}" is configured for chain ${networkConfig.chainId}, but its URL answers chain ${chainId}`,
+  );
 }
-
-const { viem, networkName } = await network.create();
-const dev = DEV_NETWORKS.has(networkName);
+const devChain = !isProductionNetwork(networkName, chainId);
+const production = !devChain || env.FOURMICA_WIRING === "production";
 const [deployer] = await viem.getWalletClients();
 if (deployer === undefined) fail(`network "${networkName}" has no deployer account`);
+const deployerAddress = getAddress(deployer.account.address);
 
-let blsPublicKey = process.env.FOURMICA_BLS_PUBLIC_KEY as Hex | undefined;
+const bls = await loadBlsBackend("auto");
+let blsPublicKey: Hex | undefined = env.FOURMICA_BLS_PUBLIC_KEY;
 if (blsPublicKey === undefined) {
-  const secret = (process.env.FOURMICA_BLS_SECRET_KEY as Hex | undefined) ?? (dev ? DEV_BLS_SECRET_KEY : undefined);
-  if (secret === undefined)
-    fail("set FOURMICA_BLS_PUBLIC_KEY (or FOURMICA_BLS_SECRET_KEY) off the development networks");
-  blsPublicKey = (await loadBlsBackend("auto")).publicKey(secret);
+  const secret = env.FOURMICA_BLS_SECRET_KEY ?? (devChain ? DEV_BLS_SECRET_KEY : undefined);
+  if (secret === undefined) fail("set FOURMICA_BLS_PUBLIC_KEY (or FOURMICA_BLS_SECRET_KEY) on a production network");
+  blsPublicKey = bls.publicKey(secret);
 }
-if (!isHex(blsPublicKey) || blsPublicKey.length !== 98) fail("FOURMICA_BLS_PUBLIC_KEY must be 48 bytes of hex");
-const devPublicKey = (await loadBlsBackend("auto")).publicKey(DEV_BLS_SECRET_KEY);
-if (!dev && blsPublicKey.toLowerCase() === devPublicKey.toLowerCase()) {
+if (!devChain && blsPublicKey.toLowerCase() === bls.publicKey(DEV_BLS_SECRET_KEY).toLowerCase()) {
   fail("the development BLS key is public: anyone could certify with it. Use your own operator key here.");
 }
-
-const tokens = addressList("FOURMICA_TOKENS");
-const validationRegistries = addressList("FOURMICA_VALIDATION_REGISTRIES");
-if (!dev && (tokens === undefined || validationRegistries === undefined)) {
-  fail("set FOURMICA_TOKENS and FOURMICA_VALIDATION_REGISTRIES off the development networks (no mocks there)");
-}
-const delay = process.env.FOURMICA_GOVERNANCE_DELAY;
-if (delay !== undefined && !/^[0-9]+$/.test(delay)) fail("FOURMICA_GOVERNANCE_DELAY must be whole seconds");
-const governance = optionalAddress("FOURMICA_GOVERNANCE_ADDRESS");
-if (!dev) {
-  if (governance === undefined || governance === getAddress(deployer.account.address)) {
-    fail("set FOURMICA_GOVERNANCE_ADDRESS to an account other than the deployer off the development networks");
-  }
-  if (delay === undefined || Number(delay) === 0) {
-    fail("set FOURMICA_GOVERNANCE_DELAY above 0 off the development networks: no account may skip it");
-  }
+if (!devChain && (env.FOURMICA_TOKENS === undefined || env.FOURMICA_VALIDATION_REGISTRIES === undefined)) {
+  fail("set FOURMICA_TOKENS and FOURMICA_VALIDATION_REGISTRIES on a production network (no mocks there)");
 }
 
-console.log(`Deploying 4Mica to "${networkName}" from ${deployer.account.address}`);
+const plan = {
+  production,
+  deployer: deployerAddress,
+  governance: env.FOURMICA_GOVERNANCE_ADDRESS,
+  guardian: env.FOURMICA_GUARDIAN_ADDRESS,
+  governanceDelay: env.FOURMICA_GOVERNANCE_DELAY,
+};
+const problems = wiringProblems(plan);
+const unsafeOverride = problems.length > 0 && env.FOURMICA_UNSAFE_WIRING === UNSAFE_WIRING_OVERRIDE;
+if (problems.length > 0 && !unsafeOverride) {
+  fail(
+    `refusing a production deploy to "${networkName}" (chain ${chainId}):\n  ${problems.join("\n  ")}\n` +
+      '(docs/operations.md, "Deploying to a real network", names the only override, for throw-away testnet deploys)',
+  );
+}
+if (unsafeOverride) {
+  console.warn(
+    `deploy: WARNING: FOURMICA_UNSAFE_WIRING is set: a development wiring on "${networkName}" ` +
+      `(the deployer keeps ADMIN without delay) despite:\n  ${problems.join("\n  ")}`,
+  );
+}
+
+// Pre-flight: the chain must have the EIP-2537 precompiles (certificates are verified with them).
+if (!(await hasBlsPrecompiles(publicClient))) {
+  fail(
+    `chain ${chainId} has no EIP-2537 BLS12-381 precompiles (Prague/Pectra or later): Core4Mica cannot verify there`,
+  );
+}
+for (const [label, who] of [
+  ["governance", plan.governance],
+  ["guardian", plan.guardian],
+] as const) {
+  if (production && who !== undefined && (await publicClient.getCode({ address: who })) === undefined) {
+    console.warn(`deploy: note: the ${label} account ${who} has no code (an EOA); a multisig is recommended`);
+  }
+}
+
+const wiring = production && !unsafeOverride ? "production" : "development";
+console.log(`Deploying 4Mica to "${networkName}" (chain ${chainId}) from ${deployerAddress}`);
+console.log(`  balance ${formatEther(await publicClient.getBalance({ address: deployerAddress }))} ETH`);
+console.log(
+  `  wiring ${wiring}; governance ${plan.governance ?? deployerAddress} (delay ${plan.governanceDelay ?? 0} s)`,
+);
+console.log(
+  `  guardian ${plan.guardian ?? deployerAddress}; operator ${env.FOURMICA_OPERATOR_ADDRESS ?? deployerAddress}`,
+);
+if (env.FOURMICA_CREATE2_SALT !== undefined) {
+  const proxy = await publicClient.getCode({ address: DETERMINISTIC_DEPLOYER });
+  console.log(
+    `  CREATE2 through ${DETERMINISTIC_DEPLOYER} (${proxy === undefined ? "missing" : "present"}), salt ${env.FOURMICA_CREATE2_SALT}`,
+  );
+  if (proxy === undefined && !devChain) fail(`the deterministic deployment proxy is missing on chain ${chainId}`);
+}
+if (env.FOURMICA_DRY_RUN === "1") {
+  console.log("Dry run: every check passed; nothing was sent.");
+  process.exit(0);
+}
+
 const stack = await deployStack(viem, {
   blsPublicKey,
-  operator: optionalAddress("FOURMICA_OPERATOR_ADDRESS") ?? deployer.account.address,
-  governance,
-  guardian: optionalAddress("FOURMICA_GUARDIAN_ADDRESS"),
-  governanceDelay: delay === undefined ? undefined : Number(delay),
-  production: !dev,
-  tokens,
-  validationRegistries,
+  operator: env.FOURMICA_OPERATOR_ADDRESS ?? deployerAddress,
+  governance: plan.governance,
+  guardian: plan.guardian,
+  governanceDelay: plan.governanceDelay,
+  production: wiring === "production",
+  tokens: env.FOURMICA_TOKENS,
+  validationRegistries: env.FOURMICA_VALIDATION_REGISTRIES,
+  genesis: env.FOURMICA_CYCLE_GENESIS,
+  create2: env.FOURMICA_CREATE2_SALT === undefined ? undefined : { salt: env.FOURMICA_CREATE2_SALT },
   log: (line) => console.log(line),
 });
 
-mkdirSync("deployments", { recursive: true });
-const file = `deployments/${networkName}.json`;
-writeFileSync(
-  file,
-  JSON.stringify({ network: networkName, deployedAt: new Date().toISOString(), ...stack }, null, 2) + "\n",
-);
+const dir = env.FOURMICA_DEPLOYMENTS_DIR ?? "deployments";
+mkdirSync(dir, { recursive: true });
+const file = join(dir, `${networkName}.json`);
+const record = {
+  network: networkName,
+  deployedAt: new Date().toISOString(),
+  ...stack,
+  access: { ...stack.access, ...(unsafeOverride ? { unsafeOverride: true } : {}) },
+};
+writeFileSync(file, JSON.stringify(record, null, 2) + "\n");
 console.log(
   `Wrote ${file}: Core4Mica ${stack.core4Mica}, ClearingHouse ${stack.clearingHouse} (chain ${stack.chainId})`,
 );
@@ -108,3 +166,8 @@ console.log(
   `AccessManager ADMIN: ${stack.access.admin} with a ${stack.access.adminExecutionDelay} s execution delay ` +
     `(${stack.access.wiring} wiring${stack.access.deployerRenouncedAdmin ? "; the deployer renounced ADMIN" : ""})`,
 );
+if (networkName === "default" || networkName === "hardhat") {
+  console.log("(An in-process chain: it ends with this process, so there is nothing to read back.)");
+} else {
+  console.log(`Next: npx hardhat run scripts/verify-deployment.ts --network ${networkName}`);
+}

@@ -1,8 +1,26 @@
 import type { HardhatViemHelpers } from "@nomicfoundation/hardhat-viem/types";
-import { getAddress, toFunctionSelector, type Abi, type AbiFunction, type Address, type Hex } from "viem";
+import {
+  encodeDeployData,
+  getAddress,
+  toFunctionSelector,
+  type Abi,
+  type AbiFunction,
+  type Address,
+  type Hex,
+  type PublicClient,
+  type WalletClient,
+} from "viem";
 
 import { g1ToEip2537 } from "../../offchain/src/protocol/bls/index.ts";
 import { guaranteeDomain } from "../../offchain/src/protocol/guaranteeDomain.ts";
+import {
+  contractSalt,
+  deployCreate2,
+  DETERMINISTIC_DEPLOYER,
+  ensureDeterministicDeployer,
+  predictCreate2Address,
+} from "./create2.ts";
+import { DEV_CHAIN_ID } from "./networkPolicy.ts";
 
 /**
  * AccessManager role ids (docs/protocol.md §1). ADMIN is OpenZeppelin's role 0: the deployer's during the wiring;
@@ -48,6 +66,13 @@ export interface DeployStackOptions {
   schedule?: ScheduleParams;
   /** Genesis of cycle 0 (default: the latest block time rounded down to a cycle boundary). */
   genesis?: number;
+  /**
+   * Deterministic addresses: every contract of the stack is CREATE2-deployed through the deterministic deployment
+   * proxy (scripts/lib/create2.ts) under `keccak256(salt ‖ contract label)`. Each address is predicted before its
+   * deployment and checked after it. On the development chain a missing proxy is deployed by its presigned
+   * transaction; elsewhere it must already be there. Default: plain CREATE from the deployer.
+   */
+  create2?: { salt: Hex };
   /** Progress output (default: silent). */
   log?: (line: string) => void;
 }
@@ -84,8 +109,38 @@ export interface DeployedStack {
     deployerRenouncedAdmin: boolean;
   };
   cycleSchedule: ScheduleParams & { genesis: number };
+  /** The vault's timings at the end of the deploy (docs/protocol.md §7), in seconds. */
+  timings: {
+    remunerationGrace: number;
+    guaranteeExpiry: number;
+    withdrawalDelay: number;
+    synchronizationDelay: number;
+  };
   blsPublicKey: Hex;
+  /** Present when the stack was CREATE2-deployed: the proxy, the stack salt, and each contract's salt and address. */
+  create2?: { factory: Address; salt: Hex; contracts: Record<string, { salt: Hex; address: Address }> };
 }
+
+/**
+ * The functions each role may call, by target (docs/operations.md, "Deploying"). The deploy assigns exactly these
+ * and the read-back (scripts/lib/verifyDeployment.ts) checks them.
+ */
+export const FUNCTION_ROLES: readonly {
+  target: "Core4Mica" | "ValidationRegistryGuaranteeDecoder" | "ClearingHouse";
+  functions: readonly string[];
+  role: bigint;
+}[] = [
+  {
+    target: "Core4Mica",
+    functions: ["configureVersion", "setClearingHouse", "setAssetAllowed", "setTimings", "unpause"],
+    role: Roles.GOVERNANCE,
+  },
+  { target: "Core4Mica", functions: ["pause"], role: Roles.GUARDIAN },
+  { target: "ValidationRegistryGuaranteeDecoder", functions: ["setTrustedRegistry"], role: Roles.GOVERNANCE },
+  { target: "ClearingHouse", functions: ["setSchedule", "unpause"], role: Roles.GOVERNANCE },
+  { target: "ClearingHouse", functions: ["pause"], role: Roles.GUARDIAN },
+  { target: "ClearingHouse", functions: ["commitCycle"], role: Roles.OPERATOR },
+];
 
 /** Selectors of every function named in `names` (all overloads), read from the contract's ABI. */
 export function selectorsOf(abi: Abi, names: readonly string[]): Hex[] {
@@ -114,6 +169,9 @@ export async function deployStack(viem: HardhatViemHelpers, options: DeployStack
     if (options.governanceDelay === undefined || options.governanceDelay <= 0) {
       throw new Error("a production wiring needs a governance delay above 0 seconds");
     }
+    if (options.guardian !== undefined && getAddress(options.guardian) === getAddress(options.governance)) {
+      throw new Error("a production wiring needs a guardian other than the governance account");
+    }
   }
   const chainId = await publicClient.getChainId();
   const send = async (label: string, pending: Promise<Hex>) => {
@@ -123,8 +181,43 @@ export async function deployStack(viem: HardhatViemHelpers, options: DeployStack
   const deployed = (name: string, address: Address) => log(`  deployed ${name.padEnd(36)} ${address}`);
 
   const startBlock = await publicClient.getBlockNumber();
-  const manager = await viem.deployContract("AccessManager", [deployer]);
-  deployed("AccessManager", manager.address);
+  const create2Record: NonNullable<DeployedStack["create2"]> | undefined =
+    options.create2 === undefined
+      ? undefined
+      : { factory: DETERMINISTIC_DEPLOYER, salt: options.create2.salt, contracts: {} };
+  if (create2Record !== undefined) {
+    await ensureDeterministicDeployer(
+      publicClient as PublicClient,
+      deployerWallet as WalletClient,
+      chainId === DEV_CHAIN_ID,
+    );
+  }
+  // Deploys `name` (recorded under `label`) and returns its address: plain CREATE, or CREATE2 through the proxy
+  // with the address predicted first and checked after.
+  const place = async (name: string, label: string, args: readonly unknown[]): Promise<Address> => {
+    if (create2Record === undefined) {
+      const deploy = viem.deployContract as unknown as (
+        n: string,
+        a: readonly unknown[],
+      ) => Promise<{ address: Address }>;
+      const contract = await deploy(name, args);
+      deployed(label, contract.address);
+      return contract.address;
+    }
+    const { artifacts } = await import("hardhat");
+    const artifact = await artifacts.readArtifact(name);
+    const initCode = encodeDeployData({ abi: artifact.abi as Abi, bytecode: artifact.bytecode as Hex, args });
+    const salt = contractSalt(create2Record.salt, label);
+    const predicted = predictCreate2Address(salt, initCode);
+    log(`  predicted ${label.padEnd(35)} ${predicted} (CREATE2)`);
+    const address = await deployCreate2(publicClient as PublicClient, deployerWallet as WalletClient, salt, initCode);
+    if (address !== predicted) throw new Error(`${label} landed at ${address}, not at the predicted ${predicted}`);
+    create2Record.contracts[label] = { salt, address };
+    deployed(label, address);
+    return address;
+  };
+
+  const manager = await viem.getContractAt("AccessManager", await place("AccessManager", "AccessManager", [deployer]));
 
   let tokens: DeployedStack["tokens"];
   if (options.tokens === undefined) {
@@ -133,9 +226,8 @@ export async function deployStack(viem: HardhatViemHelpers, options: DeployStack
       ["Test USD Coin", "tUSDC", 6],
       ["Test Dai", "tDAI", 18],
     ] as const) {
-      const token = await viem.deployContract("MockERC20", [name, symbol, decimals]);
-      deployed(`MockERC20 ${symbol}`, token.address);
-      tokens.push({ symbol, address: token.address, decimals });
+      const address = await place("MockERC20", `MockERC20 ${symbol}`, [name, symbol, decimals]);
+      tokens.push({ symbol, address, decimals });
     }
   } else {
     tokens = [];
@@ -148,28 +240,30 @@ export async function deployStack(viem: HardhatViemHelpers, options: DeployStack
   let identityRegistry: Address | null = null;
   let validationRegistries = options.validationRegistries?.map((a) => getAddress(a));
   if (validationRegistries === undefined) {
-    const identity = await viem.deployContract("ERC8004IdentityRegistry");
-    deployed("ERC8004IdentityRegistry", identity.address);
-    const validation = await viem.deployContract("ERC8004ValidationRegistry", [identity.address]);
-    deployed("ERC8004ValidationRegistry", validation.address);
-    identityRegistry = identity.address;
-    validationRegistries = [validation.address];
+    identityRegistry = await place("ERC8004IdentityRegistry", "ERC8004IdentityRegistry", []);
+    validationRegistries = [await place("ERC8004ValidationRegistry", "ERC8004ValidationRegistry", [identityRegistry])];
   }
 
   const key = g1ToEip2537(options.blsPublicKey);
-  const vault = await viem.deployContract("Core4Mica", [manager.address, key, tokens.map((t) => t.address)]);
-  deployed("Core4Mica", vault.address);
-  const decoder = await viem.deployContract("ValidationRegistryGuaranteeDecoder", [
-    manager.address,
-    validationRegistries,
-  ]);
-  deployed("ValidationRegistryGuaranteeDecoder", decoder.address);
+  const vault = await viem.getContractAt(
+    "Core4Mica",
+    await place("Core4Mica", "Core4Mica", [manager.address, key, tokens.map((t) => t.address)]),
+  );
+  const decoder = await viem.getContractAt(
+    "ValidationRegistryGuaranteeDecoder",
+    await place("ValidationRegistryGuaranteeDecoder", "ValidationRegistryGuaranteeDecoder", [
+      manager.address,
+      validationRegistries,
+    ]),
+  );
 
   const schedule = options.schedule ?? { ...DEFAULT_SCHEDULE };
   const now = Number((await publicClient.getBlock()).timestamp);
   const genesis = options.genesis ?? now - (now % schedule.cycleLength);
-  const clearingHouse = await viem.deployContract("ClearingHouse", [manager.address, vault.address, genesis, schedule]);
-  deployed("ClearingHouse", clearingHouse.address);
+  const clearingHouse = await viem.getContractAt(
+    "ClearingHouse",
+    await place("ClearingHouse", "ClearingHouse", [manager.address, vault.address, genesis, schedule]),
+  );
 
   log("  configuring version 2 (ERC-8004 validation decoder) and the ClearingHouse hook");
   const v2Domain = guaranteeDomain(2n, BigInt(chainId), vault.address);
@@ -181,19 +275,15 @@ export async function deployStack(viem: HardhatViemHelpers, options: DeployStack
   const guardian = options.guardian === undefined ? deployer : getAddress(options.guardian);
   const operator = getAddress(options.operator);
   const governanceDelay = options.governanceDelay ?? 0;
-  const assignments: [Address, Abi, string[], bigint][] = [
-    [
-      vault.address,
-      vault.abi,
-      ["configureVersion", "setClearingHouse", "setAssetAllowed", "setTimings", "unpause"],
-      Roles.GOVERNANCE,
-    ],
-    [vault.address, vault.abi, ["pause"], Roles.GUARDIAN],
-    [decoder.address, decoder.abi, ["setTrustedRegistry"], Roles.GOVERNANCE],
-    [clearingHouse.address, clearingHouse.abi, ["setSchedule", "unpause"], Roles.GOVERNANCE],
-    [clearingHouse.address, clearingHouse.abi, ["pause"], Roles.GUARDIAN],
-    [clearingHouse.address, clearingHouse.abi, ["commitCycle"], Roles.OPERATOR],
-  ];
+  const targets = {
+    Core4Mica: { address: vault.address, abi: vault.abi as Abi },
+    ValidationRegistryGuaranteeDecoder: { address: decoder.address, abi: decoder.abi as Abi },
+    ClearingHouse: { address: clearingHouse.address, abi: clearingHouse.abi as Abi },
+  };
+  const assignments = FUNCTION_ROLES.map(
+    ({ target, functions, role }) =>
+      [targets[target].address, targets[target].abi, functions, role] as [Address, Abi, readonly string[], bigint],
+  );
   for (const [target, abi, names, role] of assignments) {
     await send(
       `setTargetFunctionRole(${names.join(",")})`,
@@ -229,6 +319,12 @@ export async function deployStack(viem: HardhatViemHelpers, options: DeployStack
   }
 
   const blockNumber = (await publicClient.getBlock()).number;
+  const timings = {
+    remunerationGrace: Number(await vault.read.remunerationGrace()),
+    guaranteeExpiry: Number(await vault.read.guaranteeExpiry()),
+    withdrawalDelay: Number(await vault.read.withdrawalDelay()),
+    synchronizationDelay: Number(await vault.read.synchronizationDelay()),
+  };
   return {
     chainId,
     startBlock: startBlock.toString(),
@@ -262,6 +358,8 @@ export async function deployStack(viem: HardhatViemHelpers, options: DeployStack
           deployerRenouncedAdmin: false,
         },
     cycleSchedule: { genesis, ...schedule },
+    timings,
     blsPublicKey: options.blsPublicKey,
+    ...(create2Record === undefined ? {} : { create2: create2Record }),
   };
 }

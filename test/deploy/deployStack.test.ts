@@ -181,7 +181,7 @@ describe("deployStack", function () {
       expect(await vault.read.isAssetAllowed([token])).to.equal(false);
     });
 
-    it("refuses a production wiring without a distinct governance account or without a delay", async function () {
+    it("refuses a production wiring without a distinct governance account, without a delay, or with guardian = governance", async function () {
       const { viem } = await network.create();
       const [deployer, operator, governance] = await viem.getWalletClients();
       const bls = await loadBlsBackend("auto");
@@ -205,6 +205,19 @@ describe("deployStack", function () {
         error = e;
       }
       expect(String(error)).to.contain("governance delay above 0");
+      error = undefined;
+      try {
+        await deployStack(viem, {
+          ...base,
+          production: true,
+          governance: governance!.account.address,
+          guardian: governance!.account.address,
+          governanceDelay: 1,
+        });
+      } catch (e) {
+        error = e;
+      }
+      expect(String(error)).to.contain("a guardian other than the governance account");
     });
   });
 
