@@ -120,6 +120,16 @@ describe("checkPayment", function () {
       },
       CreditReason.VERSION_MISMATCH,
     ],
+    // Found by the HTTP fuzzer (seed 991441172): a fractional maxTimeoutSeconds threw inside BigInt (a 500).
+    ...[5e-324, 1.5, -1, Number.NaN, 1e400, "300"].map(
+      (maxTimeoutSeconds) =>
+        [
+          `maxTimeoutSeconds ${String(maxTimeoutSeconds)} in the requirements`,
+          () => payment(request()),
+          { ...requirements, maxTimeoutSeconds },
+          CreditReason.INVALID_REQUIREMENTS,
+        ] as (typeof refusals)[number],
+    ),
     [
       "a non-decimal amount in the requirements",
       () => payment(request()),

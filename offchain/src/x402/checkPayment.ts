@@ -153,7 +153,17 @@ export async function checkPayment(
     if (field) return fail(CreditReason.POLICY_MISMATCH, `signed policy ${field} differs from the seller's`, payer);
   }
 
-  const maxTimeout = typeof requirements.maxTimeoutSeconds === "number" ? BigInt(requirements.maxTimeoutSeconds) : 0n;
+  // x402 declares maxTimeoutSeconds a number: anything but a whole, safe, non-negative one is refused (BigInt of a
+  // fraction, NaN or 1e400 would throw: found by the HTTP fuzzer, seed 991441172, as a 500).
+  const rawTimeout = requirements.maxTimeoutSeconds;
+  if (rawTimeout !== undefined && !(Number.isSafeInteger(rawTimeout) && (rawTimeout as number) >= 0)) {
+    return fail(
+      CreditReason.INVALID_REQUIREMENTS,
+      "requirements maxTimeoutSeconds must be a whole number of seconds",
+      payer,
+    );
+  }
+  const maxTimeout = typeof rawTimeout === "number" ? BigInt(rawTimeout) : 0n;
   const maxAge = maxTimeout > 0n && maxTimeout < ctx.maxAgeSeconds ? maxTimeout : ctx.maxAgeSeconds;
   if (request.timestamp < ctx.now - maxAge) {
     return fail(CreditReason.TIMESTAMP_STALE, `timestamp ${request.timestamp} is older than ${maxAge} s`, payer);
