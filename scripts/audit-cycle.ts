@@ -15,3 +15,5 @@ try {
   if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
   throw e;
 }
+// Exit now rather than wait for idle keep-alive sockets of the HTTP clients to close.
+process.exit(process.exitCode ?? 0);
