@@ -25,7 +25,6 @@ import { guaranteeId } from "../offchain/src/protocol/guaranteeId.ts";
 import type { GuaranteeV1 } from "../offchain/src/protocol/guaranteeTypes.ts";
 import { batchHash, buildNettingTree, computePositions } from "../offchain/src/protocol/netting/index.ts";
 import { requestDomainSeparator } from "../offchain/src/protocol/requestDomainSeparator.ts";
-import { g1Uncompressed } from "../offchain/src/audit/checkEvidence.ts";
 
 const guaranteeCount = Number(process.argv[2] ?? 100_000);
 const participantCount = Number(process.argv[3] ?? 2_000);
@@ -174,7 +173,6 @@ const chain: ChainFacts = {
   requestDomainSeparator: separator,
   versions: { 1: { key: bytesToHex(pk), domain, enabled: true } },
 };
-void g1Uncompressed;
 const setupSeconds = (performance.now() - setupStart) / 1000;
 
 const PAGE = 5_000;
