@@ -1,0 +1,11 @@
+export { runAudit, type AuditPorts, type EvidenceCheck } from "./runAudit.ts";
+export { checkEvidence, recoverPayer, g1Uncompressed, g2Uncompressed } from "./checkEvidence.ts";
+export type { EvidenceContext, EvidenceItem, EvidenceResult, PayerCheck } from "./checkEvidence.ts";
+export { decodeClaims, type Claims } from "./decodeClaims.ts";
+export { payerDigest, guaranteeIdOf } from "./payerDigest.ts";
+export { merkleRoot, positionLeaf } from "./merkleRoot.ts";
+export { createPositionAccumulator } from "./netPositions.ts";
+export { createAuditBatchHasher } from "./batchHasher.ts";
+export { formatVerdict } from "./formatVerdict.ts";
+export { AuditCode, AuditError } from "./errors.ts";
+export type * from "./types.ts";
