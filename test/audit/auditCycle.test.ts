@@ -26,7 +26,15 @@ function rewriting(fetch: FetchLike, rewrite: (path: string, body: Json) => Json
   };
 }
 
-/** Batch pages as Core publishes them once the batch route carries each guarantee's payer signature (docs/audit.md). */
+/** A source that publishes no payer signatures (a Core before the batch route carried them, or one withholding them). */
+function withoutPayerSignatures(fetch: FetchLike): FetchLike {
+  return rewriting(fetch, (path, body) => {
+    if (path.endsWith("/batch")) for (const g of body.guarantees!) delete g.payerSignature;
+    return body;
+  });
+}
+
+/** Batch pages carrying the payer signatures the fixture recorded when it signed (`override` replaces some). */
 function withPayerSignatures(f: Fixture, fetch: FetchLike = f.coreFetch, override = new Map<Hex, Hex>()): FetchLike {
   return rewriting(fetch, (path, body) => {
     if (path.endsWith("/batch")) {
@@ -85,19 +93,23 @@ describe(`audit-cycle against a cycle committed by Core on the real contracts ($
     expect(v.totals.recomputed).to.equal(v.totals.onChain);
   });
 
-  it("matches on Core's API as it is, with the V2 payer signature from the commit's calldata and the five V1 ones counted unverified", async function () {
-    const v = await audit(f, f.coreFetch, true);
+  it("matches on Core's API as it is: the batch publishes every payer signature and certificate", async function () {
+    const v = await audit(f, f.coreFetch);
     expect(v.differences).to.deep.equal([]);
     expect(v.verdict).to.equal("match");
-    expect(v.checked.payerSignatures).to.equal(1);
-    expect(v.unverifiedPayerSignatures).to.equal(5);
+    expect(v.checked).to.deep.equal({ certificates: 6, payerSignatures: 6, erc1271: 0 });
+    expect(v.unverifiedPayerSignatures ?? 0).to.equal(0);
   });
 
-  it("names every V1 guarantee whose payer signature is published nowhere, and nothing else", async function () {
-    const v = await audit(f, f.coreFetch);
+  it("names every V1 guarantee whose payer signature is published nowhere (V2's come from the commit calldata), or counts them unverified when allowed", async function () {
+    const v = await audit(f, withoutPayerSignatures(f.coreFetch));
     expect(v.verdict).to.equal("mismatch");
     expect(v.differences.map((d) => d.kind)).to.deep.equal(Array(5).fill("PAYER_SIGNATURE_MISSING"));
     expect(v.differences.map((d) => d.guaranteeId).sort()).to.deep.equal([...v1Ids].sort());
+    const allowed = await audit(f, withoutPayerSignatures(f.coreFetch), true);
+    expect(allowed.verdict).to.equal("match");
+    expect(allowed.checked.payerSignatures).to.equal(1);
+    expect(allowed.unverifiedPayerSignatures).to.equal(5);
   });
 
   it("(a) names the altered guarantee, both its participants' positions, the batch hash and the root when a batch page is altered", async function () {
@@ -184,6 +196,9 @@ describe(`audit-cycle against a cycle committed by Core on the real contracts ($
     let coreUrl: string;
     let rpc: Server;
     let rpcUrl: string;
+    // Core's API with the payer signatures taken out of every batch page: the audit must name each V1 one missing.
+    let stripping: Server;
+    let strippingUrl: string;
 
     before(async function () {
       coreUrl = await f.core.app.listen({ port: 19301, host: "127.0.0.1" });
@@ -210,9 +225,20 @@ describe(`audit-cycle against a cycle committed by Core on the real contracts ($
       });
       await new Promise<void>((resolve) => rpc.listen(19302, "127.0.0.1", resolve));
       rpcUrl = `http://127.0.0.1:${(rpc.address() as AddressInfo).port}`;
+      const strip = withoutPayerSignatures(f.coreFetch);
+      stripping = createServer((req, res) => {
+        void strip(new URL(req.url ?? "/", coreUrl).href).then(async (answer) => {
+          res.statusCode = answer.status;
+          res.setHeader("content-type", "application/json");
+          res.end(JSON.stringify(await answer.json()));
+        });
+      });
+      await new Promise<void>((resolve) => stripping.listen(0, "127.0.0.1", resolve));
+      strippingUrl = `http://127.0.0.1:${(stripping.address() as AddressInfo).port}`;
     });
     after(async function () {
       await new Promise((resolve) => rpc?.close(resolve));
+      await new Promise((resolve) => stripping?.close(resolve));
     });
 
     function run(args: string[], env: NodeJS.ProcessEnv = {}) {
@@ -231,14 +257,23 @@ describe(`audit-cycle against a cycle committed by Core on the real contracts ($
     it("0 and one JSON verdict on a match, 6 on a mismatch, 4 when Core is unreachable, 3 on a bad asset, 2 without an RPC URL or on an unknown option", async function () {
       // Six Node processes, each loading viem and blst: minutes on a loaded two-core machine.
       this.timeout(900_000);
-      const match = await run([cycle(), zeroAddress, ...target(), "--json", "--allow-unpublished-payer-signatures"]);
+      const match = await run([cycle(), zeroAddress, ...target(), "--json"]);
       expect(match.code, match.stderr).to.equal(0);
       const verdict = JSON.parse(match.stdout) as Verdict;
       expect(verdict.verdict).to.equal("match");
       expect(verdict.guarantees).to.equal(6);
       expect(match.stderr).to.match(/batch: page 1, 6\/6 guarantees read/);
 
-      const mismatch = await run([cycle(), zeroAddress, ...target()]);
+      const mismatch = await run([
+        cycle(),
+        zeroAddress,
+        "--core",
+        strippingUrl,
+        "--rpc",
+        rpcUrl,
+        "--clearing-house",
+        f.clearingHouse,
+      ]);
       expect(mismatch.code, mismatch.stderr).to.equal(6);
       expect(mismatch.stdout).to.match(/MISMATCH/);
       expect(mismatch.stdout).to.match(/PAYER_SIGNATURE_MISSING/);

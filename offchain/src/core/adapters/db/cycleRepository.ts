@@ -276,6 +276,9 @@ export interface BatchGuarantee {
   user: Address;
   recipient: Address;
   amount: bigint;
+  /** The evidence an auditor checks (docs/audit.md): the payer's EIP-712 signature and Core's BLS certificate. */
+  payerSignature: Hex;
+  certificate: { claims: Hex; signature: Hex; signatureEip2537: unknown };
 }
 
 /** One page of the batch's guarantees in ascending id order, after `after` (keyset pagination). */
@@ -293,8 +296,13 @@ export async function pageBatchGuarantees(
     user_address: string;
     recipient: string;
     amount: string;
+    payer_signature: string;
+    claims: string;
+    bls_signature: string;
+    signature_eip2537: unknown;
   }>(
-    `SELECT guarantee_id, version, cycle_id, user_address, recipient, amount FROM guarantees
+    `SELECT guarantee_id, version, cycle_id, user_address, recipient, amount,
+            payer_signature, claims, bls_signature, signature_eip2537 FROM guarantees
      WHERE netted_cycle_id = $1 AND asset = $2 AND guarantee_id COLLATE "C" > $3 ORDER BY guarantee_id COLLATE "C" LIMIT $4`,
     [toDbAmount(cycleId), asset.toLowerCase(), after ?? "0x", limit],
   );
@@ -305,6 +313,12 @@ export async function pageBatchGuarantees(
     user: r.user_address as Address,
     recipient: r.recipient as Address,
     amount: fromDbAmount(r.amount),
+    payerSignature: r.payer_signature as Hex,
+    certificate: {
+      claims: r.claims as Hex,
+      signature: r.bls_signature as Hex,
+      signatureEip2537: typeof r.signature_eip2537 === "string" ? JSON.parse(r.signature_eip2537) : r.signature_eip2537,
+    },
   }));
 }
 

@@ -155,6 +155,10 @@ export const batchPageSchema = cycleSchema.extend({
       user: address,
       recipient: address,
       amount: uint,
+      /** The payer's EIP-712 signature of the request (published for audits: docs/core-api.md, "Cycles"). */
+      payerSignature: hex(),
+      /** Core's certificate: the BLS-signed envelope and its signature in both forms. */
+      certificate: z.object({ claims: hex(), signature: hex(), signatureEip2537: z.record(z.string(), hex()) }),
     }),
   ),
   next,

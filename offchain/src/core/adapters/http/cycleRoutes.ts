@@ -223,6 +223,8 @@ export function cycleRoutes(app: FastifyInstance, deps: CycleRoutesDeps): void {
           user: g.user,
           recipient: g.recipient,
           amount: g.amount.toString(),
+          payerSignature: g.payerSignature,
+          certificate: g.certificate,
         })),
         /** Pass as `cursor` for the next page; null on the last page. */
         next:
