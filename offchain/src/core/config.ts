@@ -54,6 +54,11 @@ export interface CoreConfig {
    * routes answer 403 ADMIN_DISABLED.
    */
   adminToken?: string | undefined;
+  /**
+   * How often each Core reads the operator's issuance switch (FOURMICA_OPERATOR_POLL_MS, default 1,000): a pause
+   * sent to one Core holds in every Core on the database within this bound plus one query.
+   */
+  operatorPollMs?: number | undefined;
 }
 
 export interface LimitsConfig {
@@ -190,6 +195,7 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{32,256}$/, "must be 32 to 256 characters of [A-Za-z0-9_-]")
     .optional(),
+  FOURMICA_OPERATOR_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
   FOURMICA_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -321,6 +327,7 @@ export function loadConfig(
     sessionTtlSeconds: e.FOURMICA_SESSION_TTL_SECONDS,
     logLevel: e.FOURMICA_LOG_LEVEL,
     adminToken: e.FOURMICA_ADMIN_TOKEN,
+    operatorPollMs: e.FOURMICA_OPERATOR_POLL_MS,
     sync: {
       startBlock: e.FOURMICA_SYNC_START_BLOCK ?? deployments.startBlock ?? 0n,
       confirmations: e.FOURMICA_CONFIRMATIONS,

@@ -11,12 +11,14 @@ import { sendError } from "./errorBody.ts";
 import type { Metrics } from "./metrics.ts";
 import { accountRoutes, type AccountRoutesDeps } from "./routes/accounts.ts";
 import { authRoutes, type AuthRoutesDeps } from "./routes/auth.ts";
+import { operatorControlRoutes, type OperatorControlRoutesDeps } from "./routes/operatorControls.ts";
 import { errorResponses, guaranteeRoutes, type GuaranteeRoutesDeps } from "./routes/guarantees.ts";
 import { cycleRoutes, type CycleRoutesDeps } from "./cycleRoutes.ts";
 import { lifecycleRoutes, type LifecycleRoutesDeps } from "./lifecycleRoutes.ts";
 import { useZodSchemas } from "./zodSchemas.ts";
 
-export interface HttpDeps extends GuaranteeRoutesDeps, AccountRoutesDeps, AuthRoutesDeps, LifecycleRoutesDeps {
+export interface HttpDeps
+  extends GuaranteeRoutesDeps, AccountRoutesDeps, AuthRoutesDeps, LifecycleRoutesDeps, OperatorControlRoutesDeps {
   logger: FastifyBaseLogger;
   metrics: Metrics;
   publicParams: Record<string, unknown>;
@@ -137,6 +139,7 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     accountRoutes(api, { ...deps });
     authRoutes(api, { ...deps, clientOf: clientKey });
     if (deps.cycles) cycleRoutes(api, deps.cycles);
+    operatorControlRoutes(api, deps);
 
     const ok = (summary: string) => ({ schema: { summary, response: { 200: looseObjectSchema, ...errorResponses } } });
     api.get(
