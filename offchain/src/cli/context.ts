@@ -117,8 +117,9 @@ export function createCliContext(deps: CliDeps): CliContext {
       return (await chainOf()).publicClient;
     },
     async wallet() {
-      const { chain: c, transport } = await chainOf();
+      // The key first: a missing key is a usage error whether or not the chain answers.
       const key = await (deps.readKey ?? readSigningKey)(ctx.settings());
+      const { chain: c, transport } = await chainOf();
       const account = privateKeyToAccount(key);
       return createWalletClient({ account, chain: c, transport }) as SdkWalletClient & { account: PrivateKeyAccount };
     },
