@@ -75,8 +75,9 @@ describe("4mica CLI end to end (chain and Core in process)", function () {
     const transport = custom(provider);
 
     let chainNow = BigInt(await networkHelpers.time.latest());
+    // The CLI's transactions mine blocks too: compare with the chain's latest block, not the last time read.
     const advanceTo = async (t: bigint) => {
-      if (t > chainNow) await networkHelpers.time.increaseTo(t);
+      if (t > BigInt(await networkHelpers.time.latest())) await networkHelpers.time.increaseTo(t);
       chainNow = BigInt(await networkHelpers.time.latest());
     };
 
@@ -412,6 +413,7 @@ describe("4mica CLI end to end (chain and Core in process)", function () {
       expect(status.json.chain.clearingHouse.paused).to.equal(true);
       const deposit = await f.run(["--json", "payer", "deposit", "ETH", "1000"], f.as(f.keys.payer));
       expect(deposit.code).to.equal(ExitCode.REFUSED);
+      expect(deposit.json.error.name).to.equal("EnforcedPause");
       const again = await f.run(["--json", "operator", "guardian-pause", "--target", "vault"], f.as(f.keys.guardian));
       expect(again.json.targets).to.deep.equal([
         { target: "vault", address: getAddress(f.stack.core4Mica), paused: true, changed: false },
