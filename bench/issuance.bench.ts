@@ -7,9 +7,14 @@
  *   PostgreSQL from FOURMICA_TEST_DATABASE_URL, if set: one and two replicas sharing it), with the load generated
  *   here over keep-alive sockets. `saturated` is a closed loop of BENCH_CONCURRENCY clients (default 32) for
  *   BENCH_SECONDS (default 5); `halfLoad` an open loop at half the saturated rate for 3 s.
+ * - cpu: Core's own CPU time (user + system of the Core process, every thread, from /proc/<pid>/stat) per
+ *   guarantee during the saturated window, divided by the native crypto floor of the same run: how close the
+ *   issuance path is to the floor. PostgreSQL runs are repeated with 0 (event loop), 1 and 2 signing threads
+ *   (FOURMICA_SIGNING_WORKERS).
  * Run: `node bench/issuance.bench.ts` (or `npm run bench` for every bench).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { createInterface } from "node:readline";
 
@@ -52,22 +57,36 @@ async function cryptoFloor(recovery: Secp256k1Recovery, bls: BlsBackend, n: numb
     };
     return { request: parsed, signature };
   });
-  let t = performance.now();
-  const digests = items.map((it) => hash(it.request));
-  const digestUs = us(performance.now() - t, n);
-  t = performance.now();
-  for (let i = 0; i < n; i++) {
-    if ((await recovery.recoverAddress(digests[i]!, items[i]!.signature)) !== items[i]!.request.user)
-      throw new Error("recovered the wrong signer");
-  }
-  const recoverUs = us(performance.now() - t, n);
-  t = performance.now();
-  const envelopes = items.map((it) => encodeEnvelope({ ...it.request, domain, cycleId: 1n }));
-  const encodeUs = us(performance.now() - t, n);
-  t = performance.now();
-  for (const e of envelopes) signer.sign(e);
-  const blsSignUs = us(performance.now() - t, n);
+  // Each step is timed in CPU time (process.cpuUsage: this process is single-threaded here), so that the floor
+  // compares with Core's CPU time per guarantee even on a loaded machine; wall time is reported beside it.
+  const step = async (f: () => unknown | Promise<unknown>): Promise<{ cpu: number; wall: number }> => {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await f();
+    const c = process.cpuUsage(c0);
+    return { cpu: us((c.user + c.system) / 1000, n), wall: us(performance.now() - t0, n) };
+  };
+  let digests: Hex[] = [];
+  const digest = await step(() => (digests = items.map((it) => hash(it.request))));
+  const recover = await step(async () => {
+    for (let i = 0; i < n; i++) {
+      if ((await recovery.recoverAddress(digests[i]!, items[i]!.signature)) !== items[i]!.request.user)
+        throw new Error("recovered the wrong signer");
+    }
+  });
+  let envelopes: Hex[] = [];
+  const encode = await step(
+    () => (envelopes = items.map((it) => encodeEnvelope({ ...it.request, domain, cycleId: 1n }))),
+  );
+  const blsSign = await step(() => {
+    for (const e of envelopes) signer.sign(e);
+  });
+  const digestUs = digest.cpu;
+  const recoverUs = recover.cpu;
+  const encodeUs = encode.cpu;
+  const blsSignUs = blsSign.cpu;
   const perGuaranteeUs = digestUs + recoverUs + encodeUs + blsSignUs;
+  const wallUs = digest.wall + recover.wall + encode.wall + blsSign.wall;
   return {
     secp256k1: recovery.name,
     bls: bls.name,
@@ -76,6 +95,7 @@ async function cryptoFloor(recovery: Secp256k1Recovery, bls: BlsBackend, n: numb
     encodeUs,
     blsSignUs,
     perGuaranteeUs,
+    perGuaranteeWallUs: wallUs,
     oneCorePerSecond: Math.round(1e6 / perGuaranteeUs),
   };
 }
@@ -93,6 +113,19 @@ function startCore(env: Record<string, string>): Promise<{ url: string; child: C
   });
 }
 
+/** CPU seconds (user + system, all threads) the process `pid` has used so far, from /proc; undefined elsewhere. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th, in clock ticks.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+const CLOCK_TICKS = 100;
+
 async function httpRun(replicas: number, env: Record<string, string>) {
   const cores = await Promise.all(Array.from({ length: replicas }, () => startCore(env)));
   const poster = createPoster(
@@ -101,10 +134,26 @@ async function httpRun(replicas: number, env: Record<string, string>) {
   );
   try {
     await Promise.all(signedBodies(200).map(poster.post)); // warm-up: JIT, pools, plans
-    const saturated = await closedLoop(poster.post, signedBodies(SECONDS * 2500), CONCURRENCY, SECONDS);
+    const bodies = signedBodies(SECONDS * 4000);
+    const cpuBefore = cores.map((c) => cpuSeconds(c.child.pid));
+    const saturated = await closedLoop(poster.post, bodies, CONCURRENCY, SECONDS);
+    const cpuAfter = cores.map((c) => cpuSeconds(c.child.pid));
+    const used = cpuAfter.reduce<number | undefined>(
+      (sum, a, i) => (sum === undefined || a === undefined ? undefined : sum + a - cpuBefore[i]!),
+      0,
+    );
+    const coreCpuUsPerGuarantee = used === undefined ? undefined : Math.round((used * 1e6) / saturated.requests);
     const rate = Math.max(1, Math.floor(saturated.perSecond / 2));
     const halfLoad = await openLoop(poster.post, signedBodies(rate * HALF_LOAD_SECONDS), rate);
-    return { replicas, saturated, halfLoad };
+    return {
+      replicas,
+      signingWorkers: Number(env.BENCH_SIGNING_WORKERS ?? 0),
+      saturated,
+      halfLoad,
+      coreCpuUsPerGuarantee,
+      cpuOverFloor:
+        coreCpuUsPerGuarantee === undefined ? undefined : Math.round((coreCpuUsPerGuarantee / floorUs) * 100) / 100,
+    };
   } finally {
     poster.close();
     await Promise.all(
@@ -120,26 +169,67 @@ async function httpRun(replicas: number, env: Record<string, string>) {
   }
 }
 
+const nativeFloor = await cryptoFloor(createNativeRecovery(), await createNativeBackend(), 2000);
+const floorUs = nativeFloor.perGuaranteeUs;
 const result: Record<string, unknown> = {
   bench: "issuance",
   node: process.version,
   cpus: availableParallelism(),
   concurrency: CONCURRENCY,
   cryptoFloor: {
-    native: await cryptoFloor(createNativeRecovery(), await createNativeBackend(), 1000),
+    native: nativeFloor,
     pure: await cryptoFloor(createPureRecovery(), createPureBackend(), 30),
   },
+  goal: "cpuOverFloor <= 1.3 at saturation; one process using every core with signing threads",
 };
 result.pglite = await httpRun(1, {});
 const url = process.env.FOURMICA_TEST_DATABASE_URL;
 if (url) {
   const runs = [];
-  for (const replicas of [1, 2]) {
+  for (const [replicas, workers] of [
+    [1, 0],
+    [1, 1],
+    [1, 2],
+    [2, 0],
+  ] as const) {
     const db = openPgDatabase({ connectionString: url, max: 1 });
     await seed(db);
     await db.close();
-    runs.push(await httpRun(replicas, { BENCH_DATABASE_URL: url }));
+    process.stderr.write(`issuance: postgres, ${replicas} Core process(es), ${workers} signing thread(s)...\n`);
+    runs.push(await httpRun(replicas, { BENCH_DATABASE_URL: url, BENCH_SIGNING_WORKERS: String(workers) }));
   }
   result.postgres = runs;
 }
+type Run = Awaited<ReturnType<typeof httpRun>>;
+const row = (db: string, r: Run) => [
+  db,
+  r.replicas,
+  r.signingWorkers,
+  r.saturated.perSecond,
+  r.saturated.p50Ms,
+  r.saturated.p99Ms,
+  r.coreCpuUsPerGuarantee ?? null,
+  floorUs,
+  r.cpuOverFloor ?? null,
+];
+result.tables = [
+  {
+    title: `Issuance at saturation (${CONCURRENCY} clients): Core CPU per guarantee over the crypto floor (goal <= 1.3)`,
+    columns: [
+      "database",
+      "Core processes",
+      "signing threads",
+      "guarantees/s",
+      "p50 ms",
+      "p99 ms",
+      "Core CPU us/guarantee",
+      "floor us",
+      "CPU / floor",
+    ],
+    rows: [
+      row("pglite", result.pglite as Run),
+      ...((result.postgres as Run[] | undefined) ?? []).map((r) => row("postgres", r)),
+    ],
+  },
+];
 process.stdout.write(JSON.stringify(result, null, 2) + "\n");

@@ -21,6 +21,7 @@ const config = loadConfig({
   FOURMICA_CORE4MICA_ADDRESS: CORE4MICA,
   FOURMICA_BLS_SECRET_KEY: BLS_SK,
   FOURMICA_BLS_BACKEND: process.env.BENCH_BLS ?? "auto",
+  FOURMICA_SIGNING_WORKERS: process.env.BENCH_SIGNING_WORKERS ?? "0",
   FOURMICA_CYCLE_GENESIS: String(Math.floor(Date.now() / 1000) - 1000),
   FOURMICA_LOG_LEVEL: "silent",
   // The load comes from one address: the per-client issuance limit would cap the throughput being measured.

@@ -4,6 +4,7 @@
  *
  * Test-only switches:
  *   FOURMICA_TEST_BACKGROUND=1        start chain sync, lifecycle jobs and the scheduler loop (startBackground)
+ *   FOURMICA_TEST_WEBHOOKS=1          start the webhook delivery worker alone (no chain needed)
  *   FOURMICA_TEST_CRASH_AT=<hook>     SIGKILL this process at a scheduler seam: afterCommitIntent,
  *                                     beforeCommitBroadcast or afterCommitBroadcast (a crash, not a shutdown)
  */
@@ -36,6 +37,7 @@ const core = await createCore(loadConfig(), {
 });
 const url = await core.listen(0, "127.0.0.1");
 if (process.env.FOURMICA_TEST_BACKGROUND === "1") core.startBackground();
+else if (process.env.FOURMICA_TEST_WEBHOOKS === "1") core.webhooks?.start();
 process.stdout.write(JSON.stringify({ url }) + "\n");
 process.on("SIGTERM", () => {
   core.close().then(() => process.exit(0));

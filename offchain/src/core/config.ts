@@ -21,6 +21,11 @@ export interface CoreConfig {
   core4Mica: Address;
   clearingHouse: Address | undefined;
   blsSecretKey: Hex;
+  /**
+   * BLS signing threads (FOURMICA_SIGNING_WORKERS, 0 to 64, default 0): 0 signs on the event loop; N > 0 signs
+   * in a pool of N worker threads, so that one Core process uses every core (docs/performance.md).
+   */
+  signingWorkers?: number | undefined;
   /** Selects the BLS implementation: native blst when it loads (`auto`), or force one. */
   blsBackend: "auto" | "native" | "pure";
   operatorKey: Hex | undefined;
@@ -59,6 +64,28 @@ export interface CoreConfig {
    * sent to one Core holds in every Core on the database within this bound plus one query.
    */
   operatorPollMs?: number | undefined;
+  /** Signed webhooks (docs/operations.md, "Webhooks"); set when FOURMICA_WEBHOOK_ENCRYPTION_KEY is. Absent: off. */
+  webhooks?: WebhookConfig | undefined;
+}
+
+export interface WebhookConfig {
+  /** FOURMICA_WEBHOOK_ENCRYPTION_KEY: 32 bytes of hex, the AES-256-GCM key that seals subscription secrets. */
+  encryptionKey: Hex;
+  /** FOURMICA_WEBHOOK_PREVIOUS_KEYS: older keys, comma-separated, still opened while Core re-seals (rotation). */
+  previousKeys: Hex[];
+  /** FOURMICA_WEBHOOK_MAX_ATTEMPTS (default 12): attempts before a delivery is FAILED. */
+  maxAttempts: number;
+  /** FOURMICA_WEBHOOK_MAX_AGE_SECONDS (default 259,200: 3 days): no retry after this age. */
+  maxAgeSeconds: number;
+  /** FOURMICA_WEBHOOK_TIMEOUT_MS (default 10,000): per request. */
+  timeoutMs: number;
+  /** FOURMICA_WEBHOOK_INTERVAL_MS (default 1,000): outbox poll when idle. */
+  intervalMs: number;
+  /** FOURMICA_WEBHOOK_BACKOFF_BASE_MS (default 1,000) and _MAX_MS (default 3,600,000): retry waits. */
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** FOURMICA_WEBHOOK_CONCURRENCY (default 8): requests in flight per Core process. */
+  concurrency: number;
 }
 
 export interface LimitsConfig {
@@ -117,6 +144,13 @@ const hex32 = z
   .regex(/^0x[0-9a-fA-F]{64}$/, "must be 32 bytes of 0x-hex")
   .transform((s) => s.toLowerCase() as Hex);
 
+/** 32 bytes of hex, with or without 0x (a symmetric key). */
+const key32 = z
+  .string()
+  .trim()
+  .regex(/^(0x)?[0-9a-fA-F]{64}$/, "must be 32 bytes of hex (64 hex digits)")
+  .transform((s) => `0x${s.replace(/^0x/, "").toLowerCase()}` as Hex);
+
 const seconds = z
   .string()
   .trim()
@@ -149,6 +183,7 @@ const envSchema = z.object({
   FOURMICA_DEPLOYMENTS_FILE: z.string().min(1).optional(),
   FOURMICA_BLS_SECRET_KEY: hex32,
   FOURMICA_BLS_BACKEND: z.enum(["auto", "native", "pure"]).default("auto"),
+  FOURMICA_SIGNING_WORKERS: z.coerce.number().int().min(0).max(64).default(0),
   FOURMICA_OPERATOR_KEY: hex32.optional(),
   FOURMICA_ACCEPTED_VERSIONS: csv(
     z
@@ -196,6 +231,20 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{32,256}$/, "must be 32 to 256 characters of [A-Za-z0-9_-]")
     .optional(),
   FOURMICA_OPERATOR_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+  FOURMICA_WEBHOOK_ENCRYPTION_KEY: key32.optional(),
+  FOURMICA_WEBHOOK_PREVIOUS_KEYS: csv(key32, ""),
+  FOURMICA_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
+  FOURMICA_WEBHOOK_MAX_AGE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86_400)
+    .default(3 * 86_400),
+  FOURMICA_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  FOURMICA_WEBHOOK_INTERVAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(1_000),
+  FOURMICA_WEBHOOK_BACKOFF_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(1_000),
+  FOURMICA_WEBHOOK_BACKOFF_MAX_MS: z.coerce.number().int().min(1).max(86_400_000).default(3_600_000),
+  FOURMICA_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   FOURMICA_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -302,6 +351,13 @@ export function loadConfig(
     finalityWindow: e.FOURMICA_FINALITY_WINDOW ?? ds?.finalityWindow ?? d.finalityWindow,
   };
 
+  if (!e.FOURMICA_WEBHOOK_ENCRYPTION_KEY && e.FOURMICA_WEBHOOK_PREVIOUS_KEYS.length > 0) {
+    problems.push("FOURMICA_WEBHOOK_PREVIOUS_KEYS: needs FOURMICA_WEBHOOK_ENCRYPTION_KEY (the current key)");
+  }
+  if (e.FOURMICA_WEBHOOK_BACKOFF_MAX_MS < e.FOURMICA_WEBHOOK_BACKOFF_BASE_MS) {
+    problems.push("FOURMICA_WEBHOOK_BACKOFF_MAX_MS: must be at least FOURMICA_WEBHOOK_BACKOFF_BASE_MS");
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     databaseUrl: e.FOURMICA_DATABASE_URL ?? e.DATABASE_URL,
@@ -313,6 +369,7 @@ export function loadConfig(
     clearingHouse,
     blsSecretKey: e.FOURMICA_BLS_SECRET_KEY,
     blsBackend: e.FOURMICA_BLS_BACKEND,
+    signingWorkers: e.FOURMICA_SIGNING_WORKERS,
     operatorKey: e.FOURMICA_OPERATOR_KEY,
     acceptedVersions: versions,
     trustedRegistries,
@@ -328,6 +385,19 @@ export function loadConfig(
     logLevel: e.FOURMICA_LOG_LEVEL,
     adminToken: e.FOURMICA_ADMIN_TOKEN,
     operatorPollMs: e.FOURMICA_OPERATOR_POLL_MS,
+    webhooks: e.FOURMICA_WEBHOOK_ENCRYPTION_KEY
+      ? {
+          encryptionKey: e.FOURMICA_WEBHOOK_ENCRYPTION_KEY,
+          previousKeys: e.FOURMICA_WEBHOOK_PREVIOUS_KEYS.filter((k) => k !== e.FOURMICA_WEBHOOK_ENCRYPTION_KEY),
+          maxAttempts: e.FOURMICA_WEBHOOK_MAX_ATTEMPTS,
+          maxAgeSeconds: e.FOURMICA_WEBHOOK_MAX_AGE_SECONDS,
+          timeoutMs: e.FOURMICA_WEBHOOK_TIMEOUT_MS,
+          intervalMs: e.FOURMICA_WEBHOOK_INTERVAL_MS,
+          backoffBaseMs: e.FOURMICA_WEBHOOK_BACKOFF_BASE_MS,
+          backoffMaxMs: e.FOURMICA_WEBHOOK_BACKOFF_MAX_MS,
+          concurrency: e.FOURMICA_WEBHOOK_CONCURRENCY,
+        }
+      : undefined,
     sync: {
       startBlock: e.FOURMICA_SYNC_START_BLOCK ?? deployments.startBlock ?? 0n,
       confirmations: e.FOURMICA_CONFIRMATIONS,
@@ -356,6 +426,11 @@ export function redactedConfig(c: CoreConfig): Record<string, unknown> {
     blsSecretKey: "[redacted]",
     operatorKey: c.operatorKey ? "[redacted]" : undefined,
     adminToken: c.adminToken ? "[redacted]" : undefined,
+    webhooks: c.webhooks && {
+      ...c.webhooks,
+      encryptionKey: "[redacted]",
+      previousKeys: c.webhooks.previousKeys.map(() => "[redacted]"),
+    },
     databaseUrl: c.databaseUrl?.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@"),
     chainId: c.chainId.toString(),
     freshnessPastSeconds: c.freshnessPastSeconds.toString(),

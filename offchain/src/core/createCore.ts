@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
 import {
   createPublicClient,
+  hexToBytes,
   http,
   zeroAddress,
   type Account,
@@ -26,7 +27,18 @@ import { createGuaranteeRepository } from "./adapters/db/guaranteeRepository.ts"
 import { migrate } from "./adapters/db/migrate.ts";
 import { openDatabase } from "./adapters/db/openDatabase.ts";
 import { consumeNonce, createNonce, createSession, findSession } from "./adapters/db/sessionRepository.ts";
+import {
+  createSubscription,
+  deleteSubscription,
+  listDeliveries,
+  listSubscriptions,
+  redeliver,
+  resealSecrets,
+} from "./adapters/db/webhookRepository.ts";
 import { createMetrics } from "./adapters/http/metrics.ts";
+import { createSigningPool, type SigningPool } from "./adapters/bls/signingPool.ts";
+import type { WebhookAdmin } from "./adapters/http/routes/webhooks.ts";
+import { createWebhookWorker, type WebhookWorker } from "./adapters/webhooks/deliveryWorker.ts";
 import { buildHttpServer } from "./adapters/http/server.ts";
 import { DEFAULT_LIMITS, redactedConfig, type CoreConfig } from "./config.ts";
 import { SiweCode, SiweError, verifySiweSignIn } from "./auth/verifySiweSignIn.ts";
@@ -98,6 +110,11 @@ export interface Core {
    * without a chain, the configured genesis segment. Also run by startBackground and each scheduler loop tick.
    */
   refreshSchedule(): Promise<readonly ScheduleSegment[]>;
+  /**
+   * The webhook delivery worker (config.webhooks set), started by startBackground (or alone, with `start()`, by a
+   * Core without a chain) and stopped by close(); `runOnce()` drives one pass in tests. Otherwise undefined.
+   */
+  webhooks: WebhookWorker | undefined;
   /** The operator's 48-byte compressed G1 public key. */
   blsPublicKey: Hex;
   /** The operator's issuance switch (admin routes `/core/admin/issuance/pause|resume`), read from the database. */
@@ -121,6 +138,7 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
     deps.db ??
     (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize }));
   let pauseForCleanup: IssuancePause | undefined;
+  let signingPool: SigningPool | undefined;
   try {
     const applied = await migrate(db);
     if (applied.length > 0) logger.info({ applied, db: db.kind }, "migrations applied");
@@ -129,6 +147,15 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
     // Parses and validates the key once (InvalidBlsKeyError) before anything is served.
     const signer = bls.signer(config.blsSecretKey);
     const blsPublicKey = signer.publicKey;
+    // With FOURMICA_SIGNING_WORKERS, certificates are signed in worker threads (same key, same backend).
+    signingPool =
+      (config.signingWorkers ?? 0) > 0
+        ? await createSigningPool({
+            secretKey: config.blsSecretKey,
+            backend: bls.name,
+            workers: config.signingWorkers!,
+          })
+        : undefined;
     const recovery = deps.recovery ?? loadSecp256k1Recovery();
     const now = deps.now ?? (() => BigInt(Math.floor(Date.now() / 1000)));
     const domains = new Map(
@@ -165,7 +192,7 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       },
       core4Mica: config.core4Mica,
       store: guarantees,
-      signer,
+      signer: signingPool ?? signer,
       isValidSignature,
       hasCode,
       recovery,
@@ -250,6 +277,42 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       refreshSchedule().catch((e: unknown) => logger.warn({ err: e }, "cannot read the ClearingHouse schedule"));
     };
 
+    // Webhooks: the outbox is written by migration 007's triggers in the transactions above; this is the sending
+    // side. Secrets sealed under a previous key are re-sealed under the current one at start-up (rotation).
+    let webhookWorker: WebhookWorker | undefined;
+    let webhookAdmin: WebhookAdmin | undefined;
+    const wh = config.webhooks;
+    if (wh) {
+      const keyring = { current: hexToBytes(wh.encryptionKey), previous: wh.previousKeys.map((k) => hexToBytes(k)) };
+      const { resealed, unreadable } = await resealSecrets(db, keyring);
+      if (resealed.length > 0)
+        logger.info({ resealed: resealed.length }, "webhook secrets re-sealed under the current key");
+      if (unreadable.length > 0) {
+        logger.error({ subscriptions: unreadable }, "webhook secrets sealed under a key Core no longer has");
+      }
+      webhookWorker = createWebhookWorker({
+        db,
+        keyring,
+        policy: {
+          baseMs: wh.backoffBaseMs,
+          maxMs: wh.backoffMaxMs,
+          maxAttempts: wh.maxAttempts,
+          maxAgeMs: wh.maxAgeSeconds * 1000,
+        },
+        timeoutMs: wh.timeoutMs,
+        intervalMs: wh.intervalMs,
+        concurrency: wh.concurrency,
+        logger,
+      });
+      webhookAdmin = {
+        create: (input) => createSubscription(db, keyring, input),
+        list: () => listSubscriptions(db),
+        delete: (id) => deleteSubscription(db, id),
+        deliveries: (filter) => listDeliveries(db, filter),
+        redeliver: (id) => redeliver(db, id),
+      };
+    }
+
     const metrics = createMetrics();
     const app = buildHttpServer({
       logger,
@@ -260,6 +323,8 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
         const { control: _name, ...issuance } = issuancePause.state();
         return { issuance };
       },
+      dashboard: { db, now },
+      webhooks: webhookAdmin,
       metrics,
       issue,
       lifecycle,
@@ -315,7 +380,15 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
     });
     if (deps.mount) await deps.mount(app);
     await app.ready();
-    logger.info({ config: redactedConfig(config), bls: bls.name, secp256k1: recovery.name }, "core ready");
+    logger.info(
+      {
+        config: redactedConfig(config),
+        bls: bls.name,
+        secp256k1: recovery.name,
+        signingWorkers: signingPool?.workers ?? 0,
+      },
+      "core ready",
+    );
 
     let closed: Promise<void> | undefined;
     return {
@@ -326,9 +399,11 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       bls,
       lifecycle,
       scheduler: cycleScheduler,
+      webhooks: webhookWorker,
       refreshSchedule,
       startBackground(options = {}) {
         if (!chainClient) throw new ChainUnavailableError("background jobs need FOURMICA_RPC_URL");
+        webhookWorker?.start();
         refreshQuietly();
         if (cycleScheduler && options.scheduler !== false) {
           schedulerLoop ??= cycleScheduler.start({
@@ -375,8 +450,10 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
         closed ??= (async () => {
           issuancePause.stop();
           await background?.stop();
+          await webhookWorker?.stop();
           await app.close();
           await cycleScheduler?.close();
+          await signingPool?.close();
           if (ownsDb) await db.close();
         })();
         return closed;
@@ -384,6 +461,7 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
     };
   } catch (e) {
     pauseForCleanup?.stop();
+    await signingPool?.close();
     if (ownsDb) await db.close();
     throw e;
   }

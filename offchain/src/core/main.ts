@@ -27,7 +27,10 @@ async function main(): Promise<void> {
     if (!core.scheduler) {
       logger.warn("FOURMICA_CLEARING_HOUSE_ADDRESS or FOURMICA_OPERATOR_KEY not set: the cycle scheduler is off");
     }
-  } else logger.warn("FOURMICA_RPC_URL not set: chain sync, lifecycle jobs and the cycle scheduler are off");
+  } else {
+    logger.warn("FOURMICA_RPC_URL not set: chain sync, lifecycle jobs and the cycle scheduler are off");
+    core.webhooks?.start();
+  }
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -6,6 +6,7 @@
 export * from "./payer/index.ts";
 export * from "./recipient/index.ts";
 export * from "./policy/index.ts";
+export * from "./webhooks/index.ts";
 export {
   createCoreClient,
   type CollateralBalance,

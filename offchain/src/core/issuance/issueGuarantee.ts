@@ -1,6 +1,6 @@
 import type { Address, Hex } from "viem";
 
-import { buildCertificate, type CertificateSigner, type SignedCertificate } from "./buildCertificate.ts";
+import { signCertificate, type AsyncCertificateSigner, type SignedCertificate } from "./buildCertificate.ts";
 import { canonicalRequest, contentHash } from "./contentHash.ts";
 import { GuaranteeStatus, type GuaranteeStore, type StoredGuarantee } from "./guaranteeStore.ts";
 import { createGuaranteeRequestHasher } from "../../protocol/createGuaranteeRequestHasher.ts";
@@ -16,7 +16,8 @@ export interface IssuanceDeps {
   /** Core4Mica: the EIP-712 verifying contract. */
   core4Mica: Address;
   store: GuaranteeStore;
-  signer: CertificateSigner;
+  /** BLS signing, in thread or in the signing pool's threads. */
+  signer: AsyncCertificateSigner;
   isValidSignature: IsValidSignature;
   /** Whether a payer has code (then only ERC-1271 is asked, as the vault does). */
   hasCode: HasCode;
@@ -76,7 +77,7 @@ export function createIssuance(deps: IssuanceDeps): IssueGuarantee {
     }
     await verifyPayerSignature(request, signature, payerSignature);
 
-    const certificate = buildCertificate({ ...request, domain, cycleId }, deps.signer);
+    const certificate = await signCertificate({ ...request, domain, cycleId }, deps.signer);
     const status = request.version === 1 ? GuaranteeStatus.FINALIZED_PAYABLE : GuaranteeStatus.PENDING_VALIDATION;
 
     const result = await deps.store.issue({

@@ -16,12 +16,25 @@ export interface CreditPaymentInfo {
 }
 
 /**
+ * The longest payment header (`PAYMENT-SIGNATURE`, `X-PAYMENT`) the seller templates accept, in characters. They
+ * refuse a longer one before the x402 middleware: that middleware would otherwise settle a payment that
+ * paymentOfHeader then refuses to decode, a certificate taken with nothing delivered (found by
+ * test/adversarial/httpFuzz.test.ts).
+ */
+export const MAX_PAYMENT_HEADER_CHARS = 16_384;
+
+/** Whether a request's payment header is over MAX_PAYMENT_HEADER_CHARS (refused with 431 before any payment work). */
+export function paymentHeaderTooLarge(header: (name: string) => string | undefined | null): boolean {
+  return ["payment-signature", "x-payment"].some((name) => (header(name)?.length ?? 0) > MAX_PAYMENT_HEADER_CHARS);
+}
+
+/**
  * Decodes a `PAYMENT-SIGNATURE` (x402 v2) header value into the credit payment and its guarantee id, derived from the
  * signed identity alone (vault domain, payer, recipient, asset, reqId). Undefined for anything else. Pure: the
  * handler behind the stock middleware uses it to key idempotent delivery and to find the stored certificate.
  */
 export function paymentOfHeader(header: string | undefined | null): CreditPaymentInfo | undefined {
-  if (!header || header.length > 16_384) return undefined;
+  if (!header || header.length > MAX_PAYMENT_HEADER_CHARS) return undefined;
   let decoded: Record<string, any>;
   try {
     decoded = JSON.parse(Buffer.from(header, "base64").toString("utf8"));

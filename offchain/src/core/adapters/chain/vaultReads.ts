@@ -1,4 +1,4 @@
-import type { Address, Hex, PublicClient } from "viem";
+import { encodeFunctionData, type Address, type Hex, type PublicClient } from "viem";
 
 import type { ValidationStatus } from "../../lifecycle/validationOutcome.ts";
 import { core4MicaAbi, validationRegistryAbi } from "./abis.ts";
@@ -15,7 +15,8 @@ export async function readGuaranteeExpiry(client: PublicClient, core4Mica: Addre
 
 /**
  * `registry.getValidationStatus(requestHash)`. A revert (unknown request, or not a registry) is `undefined`: the
- * answer is unknown and the guarantee stays pending. A node failure throws CHAIN_UNAVAILABLE.
+ * answer is unknown and the guarantee stays pending; so is an answer that does not decode as the ERC-8004 tuple (a
+ * broken or hostile registry: the vault's decoder refuses it too). A node failure throws CHAIN_UNAVAILABLE.
  */
 export async function readValidationStatus(
   client: PublicClient,
@@ -32,6 +33,10 @@ export async function readValidationStatus(
     return { validatorAddress, agentId, response, tag, lastUpdate };
   } catch (e) {
     if (isRevert(e)) return undefined;
+    // Undecodable data is the registry's answer, not a node failure: thrown, it stopped the promotion job at this
+    // guarantee, every later one in the round unchecked (test/adversarial/registry.test.ts). The node is fine when
+    // the same call, undecoded, succeeds.
+    if (await answersRaw(client, registry, requestHash)) return undefined;
     throw new ChainUnavailableError(`cannot read the validation status of ${requestHash}`, e);
   }
 }
@@ -42,4 +47,18 @@ function isRevert(e: unknown): boolean {
     if (name === "ContractFunctionRevertedError" || name === "ContractFunctionZeroDataError") return true;
   }
   return false;
+}
+
+async function answersRaw(client: PublicClient, registry: Address, requestHash: Hex): Promise<boolean> {
+  try {
+    const data = encodeFunctionData({
+      abi: validationRegistryAbi,
+      functionName: "getValidationStatus",
+      args: [requestHash],
+    });
+    await client.call({ to: registry, data });
+    return true;
+  } catch {
+    return false;
+  }
 }

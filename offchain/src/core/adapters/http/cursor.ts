@@ -5,9 +5,9 @@ import { InvalidInputError } from "../../../protocol/errors.ts";
 /**
  * Opaque page cursors: base64url of a JSON array `[kind, ...key]`, where the key is the last row's unique, ordered
  * sort key (guarantees: created_at in microseconds and guarantee_id; cycles: cycle_id and asset; batch guarantees:
- * guarantee_id; positions: participant). Clients pass `next` back as `cursor` and must not build one.
+ * guarantee_id; positions: participant; collateral: user and asset). Clients pass `next` back as `cursor` and must not build one.
  */
-export type CursorKind = "guarantees" | "cycles" | "batch" | "positions";
+export type CursorKind = "guarantees" | "cycles" | "batch" | "positions" | "collateral";
 
 export function encodeCursor(kind: CursorKind, key: readonly string[]): string {
   return Buffer.from(JSON.stringify([kind, ...key])).toString("base64url");

@@ -14,6 +14,10 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: "INVALID_JSON",
   FST_ERR_CTP_INVALID_JSON_BODY: "INVALID_JSON",
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: "INVALID_INPUT",
+  // Router refusals before any route runs (frameworkErrors in server.ts): a path that is not valid percent-encoding,
+  // a path parameter over the router's length limit. Found by the HTTP fuzzer (test/adversarial/httpFuzz.test.ts).
+  FST_ERR_BAD_URL: "INVALID_INPUT",
+  FST_ERR_MAX_PARAM_LENGTH: "INVALID_INPUT",
 };
 
 /** Turns anything thrown into a FourMicaError with a stable code. Unknown failures become INTERNAL. */

@@ -12,9 +12,11 @@ import type { Metrics } from "./metrics.ts";
 import { accountRoutes, type AccountRoutesDeps } from "./routes/accounts.ts";
 import { authRoutes, type AuthRoutesDeps } from "./routes/auth.ts";
 import { operatorControlRoutes, type OperatorControlRoutesDeps } from "./routes/operatorControls.ts";
+import { dashboardRoutes, type DashboardRoutesDeps } from "./routes/dashboard.ts";
 import { errorResponses, guaranteeRoutes, type GuaranteeRoutesDeps } from "./routes/guarantees.ts";
 import { cycleRoutes, type CycleRoutesDeps } from "./cycleRoutes.ts";
 import { lifecycleRoutes, type LifecycleRoutesDeps } from "./lifecycleRoutes.ts";
+import { webhookRoutes, type WebhookAdmin } from "./routes/webhooks.ts";
 import { useZodSchemas } from "./zodSchemas.ts";
 
 export interface HttpDeps
@@ -30,6 +32,10 @@ export interface HttpDeps
   adminToken?: string | undefined;
   /** What `GET /core/admin/status` reports beside `{ admin: true }` (the operator's view; grows with the admin API). */
   adminStatus?: () => Promise<Record<string, unknown>>;
+  /** The operator dashboard (GET /dashboard and /core/admin/dashboard/*); absent: not served. */
+  dashboard?: Omit<DashboardRoutesDeps, "adminToken">;
+  /** Webhook subscriptions (`/core/admin/webhooks...`); absent: those routes answer WEBHOOKS_DISABLED. */
+  webhooks?: WebhookAdmin | undefined;
   /** Per-client rate limits; absent: none (tests that build the server by hand). */
   limits?: Pick<
     LimitsConfig,
@@ -85,6 +91,8 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     trustProxy: deps.limits?.trustProxy ?? false,
+    // The router's own refusals (bad percent-encoding, over-long path parameters) in our error shape, not Fastify's.
+    frameworkErrors: (error, request, reply) => sendError(request, reply, error),
   });
 
   // Validation is the handlers' (parseOrThrow); serialization is plain JSON. The zod schemas on the routes are
@@ -140,6 +148,8 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     authRoutes(api, { ...deps, clientOf: clientKey });
     if (deps.cycles) cycleRoutes(api, deps.cycles);
     operatorControlRoutes(api, deps);
+    if (deps.dashboard) dashboardRoutes(api, { ...deps.dashboard, adminToken: deps.adminToken });
+    webhookRoutes(api, { adminToken: deps.adminToken, webhooks: deps.webhooks });
 
     const ok = (summary: string) => ({ schema: { summary, response: { 200: looseObjectSchema, ...errorResponses } } });
     api.get(

@@ -3,7 +3,7 @@ import { paymentMiddlewareFromHTTPServer } from "@x402/hono";
 import { Hono, type Context } from "hono";
 import { rateLimiter } from "hono-rate-limiter";
 
-import { paymentOfHeader } from "../paymentOfRequest.ts";
+import { paymentHeaderTooLarge, paymentOfHeader } from "../paymentOfRequest.ts";
 import { createSellerKit, deliverPaid, type PaidRoute, type SellerKit, type SellerOptions } from "./sellerKit.ts";
 
 /** The seller template on Hono and the stock `@x402/hono` middleware; same order as createExpressSeller. */
@@ -19,6 +19,10 @@ export function createHonoSeller(routes: readonly PaidRoute[], options: SellerOp
       keyGenerator: (c) => clientKey(c),
     }),
   );
+  app.use(async (c, next) => {
+    if (paymentHeaderTooLarge((name) => c.req.header(name))) return c.json({ error: "payment header too large" }, 431);
+    await next();
+  });
   app.use(paymentMiddlewareFromHTTPServer(kit.httpServer, undefined, undefined, false));
   for (const route of routes) {
     const handler = async (c: Context) => {
