@@ -88,8 +88,10 @@ export async function resetDatabase(db: Database): Promise<void> {
   await migrate(db);
   await db.exec(
     `TRUNCATE guarantee_transitions, guarantees, balances, users, withdrawals, positions, batches, cycles,
-       chain_events, chain_cursor, auth_nonces, sessions RESTART IDENTITY CASCADE`,
+       chain_events, chain_cursor, auth_nonces, sessions, operator_control_events RESTART IDENTITY CASCADE`,
   );
+  // The operator's switches (migration 006) back to running: a suite that paused issuance must not stop the next.
+  await db.exec("UPDATE operator_controls SET paused = false, reason = ''");
 }
 
 export async function startCore(db: Database, deps: CoreDeps = {}, config = testConfig()): Promise<Core> {

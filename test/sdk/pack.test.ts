@@ -185,6 +185,9 @@ describe("npm pack and install into a scratch project", function () {
       x402: [true, true, true],
     });
 
+    // The package's bin: `npx 4mica` runs the built CLI from the installed tarball.
+    expect(run("npx", ["--no-install", "4mica", "--help"], scratch, 60_000).stdout).to.match(/^Usage: 4mica /);
+
     // The published types resolve through the exports map for a TypeScript consumer (nodenext).
     writeFileSync(join(scratch, "consumer.ts"), CONSUMER_TS);
     writeFileSync(

@@ -59,6 +59,11 @@ export interface CoreConfig {
    * routes answer 403 ADMIN_DISABLED.
    */
   adminToken?: string | undefined;
+  /**
+   * How often each Core reads the operator's issuance switch (FOURMICA_OPERATOR_POLL_MS, default 1,000): a pause
+   * sent to one Core holds in every Core on the database within this bound plus one query.
+   */
+  operatorPollMs?: number | undefined;
   /** Signed webhooks (docs/operations.md, "Webhooks"); set when FOURMICA_WEBHOOK_ENCRYPTION_KEY is. Absent: off. */
   webhooks?: WebhookConfig | undefined;
 }
@@ -225,6 +230,7 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{32,256}$/, "must be 32 to 256 characters of [A-Za-z0-9_-]")
     .optional(),
+  FOURMICA_OPERATOR_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
   FOURMICA_WEBHOOK_ENCRYPTION_KEY: key32.optional(),
   FOURMICA_WEBHOOK_PREVIOUS_KEYS: csv(key32, ""),
   FOURMICA_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
@@ -378,6 +384,7 @@ export function loadConfig(
     sessionTtlSeconds: e.FOURMICA_SESSION_TTL_SECONDS,
     logLevel: e.FOURMICA_LOG_LEVEL,
     adminToken: e.FOURMICA_ADMIN_TOKEN,
+    operatorPollMs: e.FOURMICA_OPERATOR_POLL_MS,
     webhooks: e.FOURMICA_WEBHOOK_ENCRYPTION_KEY
       ? {
           encryptionKey: e.FOURMICA_WEBHOOK_ENCRYPTION_KEY,

@@ -46,6 +46,7 @@ import { g1ToEip2537, loadBlsBackend, type BlsBackend } from "../protocol/bls/in
 import { guaranteeDomain } from "../protocol/guaranteeDomain.ts";
 import { loadSecp256k1Recovery, type Secp256k1Recovery } from "../protocol/secp256k1/index.ts";
 import { createIssuance, type IssueGuarantee } from "./issuance/issueGuarantee.ts";
+import { createIssuancePause, type IssuancePause } from "./services/issuancePause.ts";
 import { createLifecycle, type Lifecycle } from "./lifecycle/createLifecycle.ts";
 import type { HasCode, IsValidSignature } from "./issuance/verifyPayerSignature.ts";
 import { segmentsOf, type ScheduleSegment } from "../protocol/cycles/cycleSchedule.ts";
@@ -116,6 +117,8 @@ export interface Core {
   webhooks: WebhookWorker | undefined;
   /** The operator's 48-byte compressed G1 public key. */
   blsPublicKey: Hex;
+  /** The operator's issuance switch (admin routes `/core/admin/issuance/pause|resume`), read from the database. */
+  issuancePause: IssuancePause;
   /** Starts listening; returns the base URL. */
   listen(port?: number, host?: string): Promise<string>;
   /** Stops HTTP, then closes the database if Core opened it. Idempotent. */
@@ -134,6 +137,7 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
   const db =
     deps.db ??
     (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize }));
+  let pauseForCleanup: IssuancePause | undefined;
   let signingPool: SigningPool | undefined;
   try {
     const applied = await migrate(db);
@@ -172,6 +176,9 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
     // are read (refreshSchedule: at startBackground and on scheduler ticks, at most once a minute).
     let segments: readonly ScheduleSegment[] = segmentsOf(config.schedule);
     const guarantees = createGuaranteeRepository(db);
+    // Read before anything is served: a Core restarted during a pause stays paused.
+    const issuancePause = await createIssuancePause(db, { pollMs: config.operatorPollMs, logger });
+    pauseForCleanup = issuancePause;
     const issue = createIssuance({
       policy: {
         get schedule() {
@@ -190,6 +197,7 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       hasCode,
       recovery,
       now,
+      isPaused: issuancePause.isPaused,
     });
 
     const lifecycle = createLifecycle({
@@ -310,6 +318,11 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       logger,
       limits: config.limits,
       adminToken: config.adminToken,
+      issuancePause,
+      adminStatus: async () => {
+        const { control: _name, ...issuance } = issuancePause.state();
+        return { issuance };
+      },
       dashboard: { db, now },
       webhooks: webhookAdmin,
       metrics,
@@ -429,11 +442,13 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
         return background;
       },
       blsPublicKey,
+      issuancePause,
       async listen(port = config.httpPort, host = config.httpHost) {
         return app.listen({ port, host });
       },
       close() {
         closed ??= (async () => {
+          issuancePause.stop();
           await background?.stop();
           await webhookWorker?.stop();
           await app.close();
@@ -445,6 +460,7 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       },
     };
   } catch (e) {
+    pauseForCleanup?.stop();
     await signingPool?.close();
     if (ownsDb) await db.close();
     throw e;

@@ -41,6 +41,7 @@ export const core4MicaAbi = parseAbi([
   "error Core4MicaGuaranteeExpired(uint256 expiredAt)",
   "error Core4MicaV1FallbackNotOpen(uint256 cycleId, address asset)",
   "error Core4MicaCycleMismatch(uint256 certified, uint256 expected)",
+  "error EnforcedPause()",
 ]);
 
 /** `remunerate(bytes certificate, G2Point signature, bytes payerSignature) returns (bytes32)` under its current name. */
@@ -101,6 +102,7 @@ export const clearingHouseAbi = parseAbi([
   "error ClearingHouseInvalidProof(uint256 cycleId, address asset, address participant, uint8 role, uint256 amount)",
   "error ClearingHouseIncorrectPayment(uint256 expected, uint256 received)",
   "error ClearingHouseCycleNotFunded(uint256 cycleId, address asset, uint256 funded, uint256 totalNet)",
+  "error EnforcedPause()",
 ]);
 
 /** The guarantee decoder's view that the vault calls for V2+ (`IGuaranteeDecoder.checkRedeemable`). */

@@ -20,6 +20,8 @@ export const IssuanceCode = {
   INSUFFICIENT_COLLATERAL: "INSUFFICIENT_COLLATERAL",
   GUARANTEE_CONFLICT: "GUARANTEE_CONFLICT",
   GUARANTEE_NOT_FOUND: "GUARANTEE_NOT_FOUND",
+  /** The operator paused issuance (POST /core/admin/issuance/pause). */
+  ISSUANCE_PAUSED: "ISSUANCE_PAUSED",
 } as const;
 
 export type IssuanceCode = (typeof IssuanceCode)[keyof typeof IssuanceCode];

@@ -25,6 +25,12 @@ export interface IssuanceDeps {
   recovery: Secp256k1Recovery;
   /** Unix seconds. */
   now: () => bigint;
+  /**
+   * The operator's issuance switch (services/issuancePause.ts). While it is on, nothing new is signed or locked:
+   * ISSUANCE_PAUSED, except a retry of a guarantee already issued with the same content, which gets its stored
+   * certificate back (docs/core-api.md, "Issuance pause").
+   */
+  isPaused?: () => boolean;
 }
 
 export interface Certificate extends SignedCertificate {
@@ -56,10 +62,21 @@ export function createIssuance(deps: IssuanceDeps): IssueGuarantee {
   const separator = requestDomainSeparator({ chainId: deps.policy.chainId, verifyingContract: deps.core4Mica });
   return async (parsed, signature) => {
     const { request, domain, cycleId } = validateRequest(deps.policy, parsed, deps.now());
-    await verifyPayerSignature(request, signature, payerSignature);
-
     const id = deriveGuaranteeId(request, separator);
     const hash = contentHash(request);
+    if (deps.isPaused?.()) {
+      const stored = await deps.store.get(id);
+      if (stored === undefined || stored.contentHash !== hash) {
+        throw new IssuanceError(IssuanceCode.ISSUANCE_PAUSED, "issuance is paused by the operator", {
+          guaranteeId: id,
+        });
+      }
+      // Only what was issued before the pause, to the signer of the same request: no signing, no lock.
+      await verifyPayerSignature(request, signature, payerSignature);
+      return { certificate: toCertificate(stored), created: false };
+    }
+    await verifyPayerSignature(request, signature, payerSignature);
+
     const certificate = await signCertificate({ ...request, domain, cycleId }, deps.signer);
     const status = request.version === 1 ? GuaranteeStatus.FINALIZED_PAYABLE : GuaranteeStatus.PENDING_VALIDATION;
 

@@ -67,6 +67,8 @@ const STATUS: Record<string, number> = {
   // Our side.
   CHAIN_UNAVAILABLE: 503,
   UNAVAILABLE: 503,
+  // The operator paused issuance (incident response); reads, lifecycle and settlement go on.
+  ISSUANCE_PAUSED: 503,
   INTERNAL: 500,
 };
 

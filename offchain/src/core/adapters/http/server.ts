@@ -11,6 +11,7 @@ import { sendError } from "./errorBody.ts";
 import type { Metrics } from "./metrics.ts";
 import { accountRoutes, type AccountRoutesDeps } from "./routes/accounts.ts";
 import { authRoutes, type AuthRoutesDeps } from "./routes/auth.ts";
+import { operatorControlRoutes, type OperatorControlRoutesDeps } from "./routes/operatorControls.ts";
 import { dashboardRoutes, type DashboardRoutesDeps } from "./routes/dashboard.ts";
 import { errorResponses, guaranteeRoutes, type GuaranteeRoutesDeps } from "./routes/guarantees.ts";
 import { cycleRoutes, type CycleRoutesDeps } from "./cycleRoutes.ts";
@@ -18,7 +19,8 @@ import { lifecycleRoutes, type LifecycleRoutesDeps } from "./lifecycleRoutes.ts"
 import { webhookRoutes, type WebhookAdmin } from "./routes/webhooks.ts";
 import { useZodSchemas } from "./zodSchemas.ts";
 
-export interface HttpDeps extends GuaranteeRoutesDeps, AccountRoutesDeps, AuthRoutesDeps, LifecycleRoutesDeps {
+export interface HttpDeps
+  extends GuaranteeRoutesDeps, AccountRoutesDeps, AuthRoutesDeps, LifecycleRoutesDeps, OperatorControlRoutesDeps {
   logger: FastifyBaseLogger;
   metrics: Metrics;
   publicParams: Record<string, unknown>;
@@ -145,6 +147,7 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     accountRoutes(api, { ...deps });
     authRoutes(api, { ...deps, clientOf: clientKey });
     if (deps.cycles) cycleRoutes(api, deps.cycles);
+    operatorControlRoutes(api, deps);
     if (deps.dashboard) dashboardRoutes(api, { ...deps.dashboard, adminToken: deps.adminToken });
     webhookRoutes(api, { adminToken: deps.adminToken, webhooks: deps.webhooks });
 
