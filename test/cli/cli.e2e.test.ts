@@ -22,7 +22,8 @@ import { ExitCode } from "../../offchain/src/cli/exitCodes.ts";
 import { loadConfig } from "../../offchain/src/core/config.ts";
 import { createCore, type Core } from "../../offchain/src/core/createCore.ts";
 import { buildCertificate } from "../../offchain/src/core/issuance/buildCertificate.ts";
-import { loadBlsBackend } from "../../offchain/src/protocol/bls/index.ts";
+import { core4MicaAbi } from "../../offchain/src/deploy/deployAbis.ts";
+import { g1ToEip2537, loadBlsBackend } from "../../offchain/src/protocol/bls/index.ts";
 import { decodeEnvelope } from "../../offchain/src/protocol/decodeEnvelope.ts";
 import {
   createCoreClient,
@@ -486,6 +487,48 @@ describe("4mica CLI end to end (chain and Core in process)", function () {
         FOURMICA_CORE_URL: `http://127.0.0.1:${CLOSED_PORT}`,
       });
       expect(r.code).to.equal(ExitCode.UNREACHABLE);
+    });
+  });
+  // Last: it changes the vault's operator key, which every certificate above was signed with.
+  describe("operator rotate-key (new BLS key through governance)", function () {
+    it("2 on a malformed public key; 5 ROTATION_NOT_AUTHORIZED for a key that is not governance's, nothing sent", async function () {
+      const bad = await f.run(["--json", "operator", "rotate-key", "--public-key", "0x12"], f.as(DEPLOYER_KEY));
+      expect(bad.code).to.equal(ExitCode.USAGE);
+      const newKey = (await loadBlsBackend("native")).publicKey(`0x${"33".repeat(32)}`);
+      const nonce = await f.publicClient.getTransactionCount({ address: f.payer.address });
+      const r = await f.run(["--json", "operator", "rotate-key", "--public-key", newKey], f.as(f.keys.payer));
+      expect(r.code, r.stderr).to.equal(ExitCode.REFUSED);
+      expect(r.json.error.code).to.equal("ROTATION_NOT_AUTHORIZED");
+      expect(await f.publicClient.getTransactionCount({ address: f.payer.address })).to.equal(nonce);
+    });
+
+    it("--plan prints the pending calls and sends nothing; governance's key then rotates versions 1 and 2", async function () {
+      const newKey = (await loadBlsBackend("native")).publicKey(`0x${"33".repeat(32)}`);
+      const governance = privateKeyToAccount(DEPLOYER_KEY).address;
+      const nonce = await f.publicClient.getTransactionCount({ address: governance });
+      const plan = await f.run(
+        ["--json", "operator", "rotate-key", "--public-key", newKey, "--plan", "--governance", governance],
+        f.base,
+      );
+      expect(plan.code, plan.stderr).to.equal(ExitCode.OK);
+      expect(plan.json.done).to.equal(false);
+      expect(plan.json.versions.map((v: { version: string }) => String(v.version))).to.deep.equal(["1", "2"]);
+      expect(await f.publicClient.getTransactionCount({ address: governance })).to.equal(nonce);
+
+      const done = await f.run(["--json", "operator", "rotate-key", "--public-key", newKey], f.as(DEPLOYER_KEY));
+      expect(done.code, done.stderr).to.equal(ExitCode.OK);
+      expect(done.json.done).to.equal(true);
+      for (const version of [1n, 2n]) {
+        const config = await f.publicClient.readContract({
+          address: f.stack.core4Mica,
+          abi: core4MicaAbi,
+          functionName: "versionConfig",
+          args: [version],
+        });
+        expect(config.key).to.deep.equal(g1ToEip2537(newKey));
+      }
+      const again = await f.run(["--json", "operator", "rotate-key", "--public-key", newKey], f.as(DEPLOYER_KEY));
+      expect(again.json.versions.map((v: { state: string }) => v.state)).to.deep.equal(["done", "done"]);
     });
   });
 });

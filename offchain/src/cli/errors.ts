@@ -75,6 +75,9 @@ export function classify(e: unknown): FailureReport {
     }
     if (e.code === "NOT_REMUNERABLE" || e.code === "PROOF_ROOT_MISMATCH" || e.code === "CERTIFICATE_VERSION_DISABLED")
       return report(ExitCode.REFUSED, e.name, e);
+    // Key rotation (offchain/src/deploy/rotateOperatorKey.ts): a bad key is bad input; the rest are refusals.
+    if (e.code === "ROTATION_INVALID_KEY") return report(ExitCode.INVALID_INPUT, e.code, e);
+    if (e.code.startsWith("ROTATION_")) return report(ExitCode.REFUSED, e.code, e);
     return report(ExitCode.UNEXPECTED, e.name, e);
   }
   if (e instanceof BaseError) {

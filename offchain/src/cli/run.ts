@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 
+import { registerAuditCycle } from "./commands/auditCycle.ts";
 import { registerOperator } from "./commands/operator.ts";
 import { registerPayer } from "./commands/payer.ts";
 import { registerRecipient } from "./commands/recipient.ts";
@@ -37,6 +38,8 @@ Exit codes: 0 ok, 1 unexpected, 2 usage/config, 3 invalid input, 4 unreachable, 
   registerRecipient(program, ctx);
   registerPayer(program, ctx);
   registerOperator(program, ctx);
+  // Auditors: `4mica audit-cycle <cycle> <asset>` (exit 0 match, 6 mismatch; docs/audit.md).
+  registerAuditCycle(program);
   return program;
 }
 

@@ -17,7 +17,9 @@ export function createEvidencePool(workers = availableParallelism()): EvidenceCh
   if (workers <= 0) return { check: checkEvidence, close: async () => {} };
   type Job = { resolve: (r: EvidenceResult[]) => void; reject: (e: Error) => void };
   const threads = Array.from({ length: workers }, () => {
-    const worker = new Worker(new URL("./evidenceWorker.ts", import.meta.url));
+    const worker = new Worker(
+      new URL(import.meta.url.endsWith(".ts") ? "./evidenceWorker.ts" : "./evidenceWorker.js", import.meta.url),
+    );
     const jobs = new Map<number, Job>();
     worker.on("message", (m: { id: number; results?: EvidenceResult[]; error?: string }) => {
       const job = jobs.get(m.id);

@@ -1,7 +1,18 @@
 import type { Command } from "commander";
-import { toFunctionSelector, zeroAddress, type Address } from "viem";
+import {
+  getAddress,
+  isAddress,
+  isHex,
+  toFunctionSelector,
+  walletActions,
+  zeroAddress,
+  type Address,
+  type Hex,
+  type WalletClient,
+} from "viem";
 import { readContract } from "viem/actions";
 
+import { rotateOperatorKey } from "../../deploy/rotateOperatorKey.ts";
 import { clearingHouseAbi } from "../../sdk/abis.ts";
 import { sendContract } from "../../sdk/chain.ts";
 import type { CliContext } from "../context.ts";
@@ -22,7 +33,8 @@ function targetsOf(option: string): Target[] {
 export function registerOperator(program: Command, ctx: CliContext): void {
   const operator = program
     .command("operator")
-    .description("operators: status, pause/resume issuance, cycle state, guardian pause of the contracts");
+    .description("operators: status, pause/resume issuance, cycle state, guardian pause, key rotation");
+  registerRotateKey(operator, ctx);
 
   operator
     .command("status")
@@ -182,6 +194,57 @@ export function registerOperator(program: Command, ctx: CliContext): void {
         out.result({ action: fn, targets: results });
       });
   }
+}
+
+/**
+ * `4mica operator rotate-key --public-key <48-byte G1>`: configures versions 1 and 2 of the vault with the operator's
+ * new BLS public key through governance (docs/operations.md, "Rotating the operator key"). With governance's key in
+ * FOURMICA_PRIVATE_KEY (or the keystore) it schedules, or executes once the AccessManager's delay has passed, or sends
+ * at once without a delay; re-run it until `done`. With `--plan` (or no key) it only prints the calls a multisig must
+ * submit. The new secret key never passes through here: generate it with scripts/new-operator-key.ts and give it to
+ * Core (FOURMICA_BLS_SECRET_KEY) when the rotation executes.
+ */
+export function registerRotateKey(operator: Command, ctx: CliContext): void {
+  operator
+    .command("rotate-key")
+    .description("configure the vault's versions with the operator's new BLS public key, through governance")
+    .requiredOption("--public-key <hex>", "the new 48-byte compressed BLS public key (not the secret key)")
+    .option("--governance <address>", "governance's address, for --plan without a key (e.g. a multisig)")
+    .option("--plan", "send nothing: print what is pending and the calls to submit")
+    .option("--versions <list>", "versions to rotate", "1,2")
+    .action(async (options: { publicKey: string; governance?: string; plan?: boolean; versions: string }) => {
+      if (!isHex(options.publicKey) || options.publicKey.length !== 2 + 96) {
+        throw usageError("INVALID_OPTION", "--public-key must be a 48-byte compressed BLS public key in 0x-hex");
+      }
+      if (options.governance !== undefined && !isAddress(options.governance)) {
+        throw usageError("INVALID_OPTION", `--governance ${options.governance} is not an address`);
+      }
+      const versions = options.versions.split(",").map((v) => {
+        if (!/^[0-9]+$/.test(v.trim())) throw usageError("INVALID_OPTION", `--versions: ${v} is not a version`);
+        return BigInt(v.trim());
+      });
+      const d = await ctx.deployment();
+      if (!d.accessManager) throw usageError("INVALID_DEPLOYMENTS", "the deployments record names no AccessManager");
+      const out = ctx.output();
+      const wallet = options.plan ? undefined : await ctx.wallet();
+      const result = await rotateOperatorKey({
+        publicClient: await ctx.publicClient(),
+        ...(wallet ? { walletClient: wallet.extend(walletActions) as unknown as WalletClient } : {}),
+        ...(options.governance ? { governance: getAddress(options.governance) } : {}),
+        accessManager: d.accessManager,
+        core4Mica: d.core4Mica,
+        newBlsPublicKey: options.publicKey as Hex,
+        versions,
+        action: options.plan ? "plan" : "auto",
+        log: (line) => out.progress(line),
+      });
+      out.result(
+        result,
+        result.done
+          ? `rotation done: versions ${versions.join(", ")} carry the new key; restart Core with its secret key`
+          : `rotation pending: ${result.versions.map((v) => `v${v.version} ${v.state}`).join(", ")}; run again ${result.next ?? "later"}`,
+      );
+    });
 }
 
 const cycleDeadlinesAbi = [
