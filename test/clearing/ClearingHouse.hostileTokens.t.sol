@@ -5,10 +5,12 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {IClearingHouse} from "../../contracts/interfaces/IClearingHouse.sol";
+import {NettingLeaf} from "../../contracts/libraries/NettingLeaf.sol";
 import {FeeOnTransferERC20} from "../../contracts/mocks/FeeOnTransferERC20.sol";
 import {ReentrantERC20} from "../../contracts/mocks/ReentrantERC20.sol";
 import {vm} from "../utils/Vm.sol";
 import {ClearingHouseFixture} from "./utils/ClearingHouseFixture.sol";
+import {ClearingHouseVaultFixture} from "./utils/ClearingHouseVaultFixture.sol";
 
 /// @dev Hostile ERC-20s against the ClearingHouse (docs/reliability.md, scope item 7): `transferFrom` returning false
 ///      on `payNetDebit`, `transfer` returning false on `claimNetCredit`, a token that calls back into
@@ -219,5 +221,98 @@ contract ClearingHouseHostileTokensTest is ClearingHouseFixture {
         }
         vm.assertEq(ch.getCycle(CYCLE_ID, asset).claimedOut, 6 * unit, "claimedOut");
         vm.assertEq(fee.balanceOf(address(ch)), 0, "house empty, never overdrawn");
+    }
+}
+
+/// @dev Hostile ERC-20s on the one path where the real vault pays the ClearingHouse: a default's seizure.
+contract ClearingHouseHostileTokensWithVaultTest is ClearingHouseVaultFixture {
+    uint256 internal constant CYCLE_ID = 2;
+
+    ReentrantERC20 internal hostile;
+
+    function setUp() public override {
+        super.setUp();
+        hostile = new ReentrantERC20();
+        vm.prank(GOVERNOR);
+        vault.setAssetAllowed(address(hostile), true);
+    }
+
+    /// @dev `payer` owes 7 units of `asset` in a committed cycle, proven signed, past its payment deadline.
+    function _defaultable(address asset) internal returns (Position[] memory ps) {
+        ps = new Position[](2);
+        ps[0] = Position(payer, NettingLeaf.NET_DEBTOR, 7e6);
+        ps[1] = Position(CREDITOR_A, NettingLeaf.NET_CREDITOR, 7e6);
+        _commit(CYCLE_ID, asset, ps, _noV2());
+        _proveOne(PAYER_PK, CYCLE_ID, asset, 1, 7e6);
+        vm.warp(ch.cycleDeadlines(CYCLE_ID).paymentDeadline + 1);
+    }
+
+    /// @dev During the vault's transfer of the seized collateral, the token re-enters the ClearingHouse (the same
+    ///      default again: a double seizure) or the vault (a deposit, funded and approved). Both are blocked, and
+    ///      the default seizes once.
+    function testFuzz_markDefaulted_reentryDuringTheSeizureIsBlocked(bool beforeMove, bool intoVault) external {
+        hostile.mint(payer, 10e6);
+        vm.startPrank(payer);
+        hostile.approve(address(vault), 10e6);
+        vault.deposit(address(hostile), 10e6);
+        vm.stopPrank();
+        Position[] memory ps = _defaultable(address(hostile));
+        IClearingHouse.DefaultClaim[] memory claims = _claim(CYCLE_ID, address(hostile), ps[0], address(this));
+        if (intoVault) {
+            hostile.mint(address(hostile), 1e6);
+            hostile.execute(address(hostile), abi.encodeCall(hostile.approve, (address(vault), 1e6)));
+            hostile.arm(address(vault), abi.encodeCall(vault.deposit, (address(hostile), 1e6)), beforeMove);
+        } else {
+            hostile.arm(
+                address(ch),
+                abi.encodeCall(ch.markDefaulted, (CYCLE_ID, address(hostile), claims)),
+                beforeMove
+            );
+        }
+
+        ch.markDefaulted(CYCLE_ID, address(hostile), claims);
+
+        (bool attempted, bool succeeded, bytes memory revertData) = hostile.outcome();
+        vm.assertTrue(attempted, "reentry attempted");
+        vm.assertFalse(succeeded, "reentry failed");
+        vm.assertEq(
+            keccak256(revertData),
+            keccak256(abi.encodeWithSelector(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector)),
+            "reentry error"
+        );
+        vm.assertEq(vault.collateral(payer, address(hostile)), 3e6, "seized once");
+        vm.assertEq(vault.collateral(address(hostile), address(hostile)), 0, "nested deposit not credited");
+        vm.assertEq(hostile.balanceOf(address(ch)), 7e6, "house balance");
+        IClearingHouse.CycleState memory c = ch.getCycle(CYCLE_ID, address(hostile));
+        vm.assertEq(c.covered, 7e6, "covered once");
+        vm.assertEq(c.paidIn, 0, "no debtor payment counted");
+        vm.assertEq(uint256(c.resolvedDebtors), 1, "resolved");
+        vm.assertEq(
+            ch.claimNetCredit(CYCLE_ID, address(hostile), CREDITOR_A, 7e6, _proof(CYCLE_ID, address(hostile), ps[1])),
+            7e6,
+            "creditor paid in full"
+        );
+    }
+
+    /// @dev A fee-on-transfer asset cannot be seized: the house receives less than the vault reports, so the
+    ///      default reverts and nothing moves. (Such a cycle cannot be paid either: `payNetDebit` refuses the fee.)
+    function test_markDefaulted_revertsWhenTheTokenTakesAFeeOnTheSeizure() external {
+        feeToken.setFeeBps(100); // 1 %
+        feeToken.mint(payer, 10e6);
+        vm.startPrank(payer);
+        feeToken.approve(address(vault), 10e6);
+        vault.deposit(address(feeToken), 10e6);
+        vm.stopPrank();
+        Position[] memory ps = _defaultable(address(feeToken));
+        IClearingHouse.DefaultClaim[] memory claims = _claim(CYCLE_ID, address(feeToken), ps[0], address(this));
+
+        vm.expectRevert(
+            abi.encodeWithSelector(IClearingHouse.ClearingHouseSeizureMismatch.selector, payer, 7e6, 7e6, 6_930_000)
+        );
+        ch.markDefaulted(CYCLE_ID, address(feeToken), claims);
+
+        vm.assertEq(vault.collateral(payer, address(feeToken)), 9_900_000, "collateral kept");
+        vm.assertFalse(ch.getParticipant(CYCLE_ID, address(feeToken), payer).defaulted, "not defaulted");
+        vm.assertEq(feeToken.balanceOf(address(ch)), 0, "house balance");
     }
 }

@@ -129,6 +129,38 @@ contract Core4MicaHostileTokensTest is Core4MicaTestBase {
         vm.assertEq(hostile.balanceOf(RECIPIENT), 0, "recipient");
     }
 
+    /// @dev A batch of two runs: a good token paid first, then the false-returning one. The whole batch reverts,
+    ///      the good token's payment with it, and neither guarantee is consumed.
+    function test_remunerateBatch_revertsAndConsumesNothingWhenTransferReturnsFalse() external {
+        _depositToken(payer, 1_000e6);
+        _depositHostile(payer, 1_000);
+        vm.warp(TS + GRACE);
+        GuaranteeV2 memory good = _v2(address(token), 100e6, 1, TS);
+        GuaranteeV2 memory bad = _v2(address(hostile), 100, 2, TS);
+        bytes[] memory certs = new bytes[](2);
+        bytes[] memory payerSigs = new bytes[](2);
+        certs[0] = _envelopeV2(good);
+        certs[1] = _envelopeV2(bad);
+        payerSigs[0] = _payerSigV2(good);
+        payerSigs[1] = _payerSigV2(bad);
+        BLS.G2Point memory aggregate = BLS.addG2(_bls(certs[0]), _bls(certs[1]));
+        hostile.setReturnsFalse(true, false);
+
+        vm.expectRevert(_failedOperation());
+        vault.remunerateBatch(certs, aggregate, payerSigs);
+
+        vm.assertFalse(vault.isConsumed(_id(good)), "good not consumed");
+        vm.assertFalse(vault.isConsumed(_id(bad)), "bad not consumed");
+        vm.assertEq(token.balanceOf(RECIPIENT), 0, "good payment undone");
+        vm.assertEq(vault.collateral(payer, address(token)), 1_000e6, "good collateral kept");
+        vm.assertEq(vault.collateral(payer, address(hostile)), 1_000, "bad collateral kept");
+
+        hostile.setReturnsFalse(false, false);
+        vault.remunerateBatch(certs, aggregate, payerSigs);
+        vm.assertEq(token.balanceOf(RECIPIENT), 100e6, "good paid later");
+        vm.assertEq(hostile.balanceOf(RECIPIENT), 100, "bad paid later");
+    }
+
     // ---------------------------------------------------------------- reentrant callback
 
     /// @dev The nested deposit has its own tokens and allowance, so without the guard it would succeed and, before
