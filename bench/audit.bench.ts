@@ -4,7 +4,7 @@
  * protocol module (the "chain" side). Then `runAudit` (offchain/src/audit) checks every certificate and payer
  * signature and recomputes positions, batch hash and root, on one worker thread per core. Prints one JSON line.
  * The signed fixture is cached in the temporary directory (signing 100,000 certificates takes minutes here).
- * Run: `node bench/audit.bench.ts [guarantees] [participants]`.
+ * Run: `node bench/audit.bench.ts [guarantees] [participants]`. @bench-timeout-seconds 900
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
