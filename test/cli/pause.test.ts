@@ -149,20 +149,21 @@ describe("4mica operator pause/resume (Core's issuance switch, two Cores on Post
   });
 
   it("the other Core process on the database follows within its poll interval, changing nothing", async function () {
+    // Core B learns of the pause by polling (FOURMICA_OPERATOR_POLL_MS): until its next poll it may still certify,
+    // which is the documented bound. So first wait for B to report the pause, then check that it refuses. (Posting
+    // straight away raced the poll: a request B accepted before it polled was then answered 200 as a retry.)
+    const started = Date.now();
+    const statusOfB = async () =>
+      (await cli(["--json", "operator", "status"], { env: { ...env(), FOURMICA_CORE_URL: urlB } })).json.core.issuance;
+    expect(await eventually(async () => (await statusOfB()).paused === true)).to.equal(true);
+    // Within a few poll intervals even on a loaded machine (the bound is one interval plus one query).
+    expect(Date.now() - started).to.be.below(20 * POLL_MS + 5_000);
     const before = await snapshot(db);
-    const body = await signedBody(request());
-    let last: { status: number; body: any } | undefined;
-    const followed = await eventually(async () => {
-      last = await post(urlB, body);
-      return last.status === 503;
-    });
-    expect(followed, `Core B answered ${last?.status}`).to.equal(true);
-    expect(last!.body.error.code).to.equal("ISSUANCE_PAUSED");
+    const refused = await post(urlB, await signedBody(request()));
+    expect(refused.status, `Core B answered ${refused.status}`).to.equal(503);
+    expect(refused.body.error.code).to.equal("ISSUANCE_PAUSED");
     expect(await snapshot(db)).to.equal(before);
-    const statusB = await cli(["--json", "operator", "status"], {
-      env: { ...env(), FOURMICA_CORE_URL: urlB },
-    });
-    expect(statusB.json.core.issuance).to.include({ paused: true, reason: "incident 42" });
+    expect(await statusOfB()).to.include({ paused: true, reason: "incident 42" });
   });
 
   it("a retry of a guarantee issued before the pause gets its stored certificate back (200), from either Core", async function () {
