@@ -22,7 +22,8 @@ import type { GuaranteeRequest, GuaranteeRequestV2 } from "../../offchain/src/pr
 import { signGuaranteeRequest } from "../../offchain/src/protocol/signGuaranteeRequest.ts";
 import { deployStack } from "../../scripts/lib/deployStack.ts";
 import { DEV_BLS_SECRET_KEY } from "../../scripts/lib/devKeys.ts";
-import { silentLogger, testConfig, wire } from "../core/fixtures.ts";
+import { stackCoreConfig } from "../utils/stackCoreConfig.ts";
+import { silentLogger, wire } from "../core/fixtures.ts";
 import { OPERATOR_KEY } from "../core/schedulerFixtures.ts";
 
 export const ETH = 10n ** 18n;
@@ -59,33 +60,13 @@ export async function auditFixture(db: Database, options: { v2?: boolean; otherR
 
   const s = stack.cycleSchedule;
   let clock = (await publicClient.getBlock()).timestamp;
-  const core: Core = await createCore(
-    testConfig({
-      chainId,
-      core4Mica: stack.core4Mica.toLowerCase() as Address,
-      clearingHouse,
-      blsSecretKey: DEV_BLS_SECRET_KEY,
-      tokens: [],
-      acceptedVersions: [1, 2],
-      trustedRegistries: [registry.address.toLowerCase() as Address],
-      schedule: {
-        genesis: BigInt(s.genesis),
-        cycleLength: BigInt(s.cycleLength),
-        resolutionCutoff: BigInt(s.resolutionCutoff),
-        commitDelay: BigInt(s.commitDelay),
-        paymentWindow: BigInt(s.paymentWindow),
-        finalityWindow: BigInt(s.finalityWindow),
-      },
-      sync: { startBlock, confirmations: 0n, chunkSize: 1_000n, intervalMs: 3_600_000 },
-    }),
-    {
-      db,
-      logger: silentLogger,
-      now: () => clock,
-      chainClient: publicClient,
-      walletClient: createWalletClient({ account: operator, chain: hardhat, transport: custom(provider) }),
-    },
-  );
+  const core: Core = await createCore(stackCoreConfig(stack, startBlock), {
+    db,
+    logger: silentLogger,
+    now: () => clock,
+    chainClient: publicClient,
+    walletClient: createWalletClient({ account: operator, chain: hardhat, transport: custom(provider) }),
+  });
   const jobs = core.startBackground({ scheduler: false });
   const now = async () => (clock = (await publicClient.getBlock()).timestamp);
   const payers = PAYER_KEYS.map((k) => privateKeyToAccount(k));

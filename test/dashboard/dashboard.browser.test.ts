@@ -27,7 +27,8 @@ import type { Database } from "../../offchain/src/core/adapters/db/database.ts";
 import { DASHBOARD_CSP } from "../../offchain/src/core/adapters/http/routes/dashboard.ts";
 import { deployStack } from "../../scripts/lib/deployStack.ts";
 import { DEV_BLS_SECRET_KEY } from "../../scripts/lib/devKeys.ts";
-import { silentLogger, testConfig, wire } from "../core/fixtures.ts";
+import { stackCoreConfig } from "../utils/stackCoreConfig.ts";
+import { silentLogger, wire } from "../core/fixtures.ts";
 import { OPERATOR_KEY, openMigrated, SCHEDULER_BACKENDS } from "../core/schedulerFixtures.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -69,28 +70,10 @@ async function dashboardStack(db: Database) {
   const registry = await viem.getContractAt("ERC8004ValidationRegistry", stack.validationRegistries[0]!);
   const { result: agentId } = await identity.simulate.register({ account: seller!.account.address });
   await identity.write.register({ account: seller!.account });
-
-  const s = stack.cycleSchedule;
   let clock = (await publicClient.getBlock()).timestamp;
   const core: Core = await createCore(
-    testConfig({
-      chainId,
-      core4Mica: stack.core4Mica.toLowerCase() as Address,
-      clearingHouse: stack.clearingHouse.toLowerCase() as Address,
-      blsSecretKey: DEV_BLS_SECRET_KEY,
-      tokens: [],
-      acceptedVersions: [1, 2],
-      trustedRegistries: [registry.address.toLowerCase() as Address],
+    stackCoreConfig(stack, startBlock, {
       adminToken: ADMIN_TOKEN,
-      schedule: {
-        genesis: BigInt(s.genesis),
-        cycleLength: BigInt(s.cycleLength),
-        resolutionCutoff: BigInt(s.resolutionCutoff),
-        commitDelay: BigInt(s.commitDelay),
-        paymentWindow: BigInt(s.paymentWindow),
-        finalityWindow: BigInt(s.finalityWindow),
-      },
-      sync: { startBlock, confirmations: 0n, chunkSize: 1_000n, intervalMs: 3_600_000 },
     }),
     {
       db,

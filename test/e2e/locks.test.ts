@@ -27,7 +27,8 @@ import { createCore, type Core } from "../../offchain/src/core/createCore.ts";
 import type { Database } from "../../offchain/src/core/adapters/db/database.ts";
 import { deployStack } from "../../scripts/lib/deployStack.ts";
 import { DEV_BLS_SECRET_KEY } from "../../scripts/lib/devKeys.ts";
-import { silentLogger, testConfig, wire } from "../core/fixtures.ts";
+import { stackCoreConfig } from "../utils/stackCoreConfig.ts";
+import { silentLogger, wire } from "../core/fixtures.ts";
 import { OPERATOR_KEY, openMigrated, SCHEDULER_BACKENDS } from "../core/schedulerFixtures.ts";
 import { lockInvariantViolations, readLedgers, type IssuedCertificate } from "../utils/lockInvariant.ts";
 
@@ -59,36 +60,14 @@ async function locksFixture(db: Database) {
   const registry = await viem.getContractAt("ERC8004ValidationRegistry", stack.validationRegistries[0]!);
   const { result: agentId } = await identity.simulate.register({ account: recipient!.account.address });
   await identity.write.register({ account: recipient!.account });
-
-  const s = stack.cycleSchedule;
   let clock = (await publicClient.getBlock()).timestamp;
-  const core: Core = await createCore(
-    testConfig({
-      chainId,
-      core4Mica: stack.core4Mica.toLowerCase() as Address,
-      clearingHouse: stack.clearingHouse.toLowerCase() as Address,
-      blsSecretKey: DEV_BLS_SECRET_KEY,
-      tokens: [],
-      acceptedVersions: [1, 2],
-      trustedRegistries: [registry.address.toLowerCase() as Address],
-      schedule: {
-        genesis: BigInt(s.genesis),
-        cycleLength: BigInt(s.cycleLength),
-        resolutionCutoff: BigInt(s.resolutionCutoff),
-        commitDelay: BigInt(s.commitDelay),
-        paymentWindow: BigInt(s.paymentWindow),
-        finalityWindow: BigInt(s.finalityWindow),
-      },
-      sync: { startBlock, confirmations: 0n, chunkSize: 1_000n, intervalMs: 3_600_000 },
-    }),
-    {
-      db,
-      logger: silentLogger,
-      now: () => clock,
-      chainClient: publicClient,
-      walletClient: createWalletClient({ account: operator, chain: hardhat, transport: custom(provider) }),
-    },
-  );
+  const core: Core = await createCore(stackCoreConfig(stack, startBlock), {
+    db,
+    logger: silentLogger,
+    now: () => clock,
+    chainClient: publicClient,
+    walletClient: createWalletClient({ account: operator, chain: hardhat, transport: custom(provider) }),
+  });
   const jobs = core.startBackground({ scheduler: false });
 
   const certificates: IssuedCertificate[] = [];

@@ -30,7 +30,8 @@ import { WEBHOOK_EVENT_TYPES } from "../../offchain/src/protocol/webhookEvents.t
 import { verifyWebhook, type WebhookEvent } from "../../offchain/src/sdk/index.ts";
 import { deployStack } from "../../scripts/lib/deployStack.ts";
 import { DEV_BLS_SECRET_KEY } from "../../scripts/lib/devKeys.ts";
-import { silentLogger, testConfig, wire } from "../core/fixtures.ts";
+import { stackCoreConfig } from "../utils/stackCoreConfig.ts";
+import { silentLogger, wire } from "../core/fixtures.ts";
 import { OPERATOR_KEY, openMigrated, SCHEDULER_BACKENDS } from "../core/schedulerFixtures.ts";
 import { ADMIN_TOKEN, adminHeaders, resetWebhooks, startReceiver, until, webhookConfig } from "./fixtures.ts";
 
@@ -72,27 +73,9 @@ for (const backend of SCHEDULER_BACKENDS) {
       const registry = await viem.getContractAt("ERC8004ValidationRegistry", stack.validationRegistries[0]!);
       const { result: agentId } = await identity.simulate.register({ account: recipient!.account.address });
       await identity.write.register({ account: recipient!.account });
-
-      const s = stack.cycleSchedule;
       let clock = (await publicClient.getBlock()).timestamp;
       core = await createCore(
-        testConfig({
-          chainId,
-          core4Mica: stack.core4Mica.toLowerCase() as Address,
-          clearingHouse: stack.clearingHouse.toLowerCase() as Address,
-          blsSecretKey: DEV_BLS_SECRET_KEY,
-          tokens: [],
-          acceptedVersions: [1, 2],
-          trustedRegistries: [registry.address.toLowerCase() as Address],
-          schedule: {
-            genesis: BigInt(s.genesis),
-            cycleLength: BigInt(s.cycleLength),
-            resolutionCutoff: BigInt(s.resolutionCutoff),
-            commitDelay: BigInt(s.commitDelay),
-            paymentWindow: BigInt(s.paymentWindow),
-            finalityWindow: BigInt(s.finalityWindow),
-          },
-          sync: { startBlock, confirmations: 0n, chunkSize: 1_000n, intervalMs: 3_600_000 },
+        stackCoreConfig(stack, startBlock, {
           adminToken: ADMIN_TOKEN,
           webhooks: webhookConfig(),
         }),
