@@ -12,7 +12,7 @@ import { loadSecp256k1Recovery, type Secp256k1Recovery } from "../protocol/secp2
 import { randomReqId } from "../x402/randomReqId.ts";
 import {
   createCoreClient,
-  fetchTransport,
+  httpTransport,
   type CoreClient,
   type CorePublicParams,
   type CoreTransport,
@@ -95,7 +95,8 @@ export function createFacilitator(
   deps: FacilitatorDeps = {},
 ): Facilitator {
   const logger = deps.logger ?? pino({ level: config.logLevel ?? "info", name: "4mica-facilitator" });
-  const core = deps.core ?? createCoreClient(fetchTransport(config.coreUrl, config.coreTimeoutMs));
+  const transport = deps.core ? undefined : httpTransport(config.coreUrl, config.coreTimeoutMs);
+  const core = deps.core ?? createCoreClient(transport!);
   const now = deps.now ?? (() => BigInt(Math.floor(Date.now() / 1000)));
   const facilitator = new x402Facilitator();
   let loading: Promise<{ params: CorePublicParams; scheme: CreditFacilitatorScheme }> | undefined;
@@ -309,6 +310,7 @@ export function createFacilitator(
     },
     async close() {
       await own?.close();
+      transport?.close();
     },
   };
 }
