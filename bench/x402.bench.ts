@@ -19,12 +19,12 @@ import { pino } from "pino";
 import { fork, type ChildProcess } from "node:child_process";
 import type { Server } from "node:http";
 import { loadavg } from "node:os";
-import { privateKeyToAccount } from "viem/accounts";
 
 import { openPgliteDatabase } from "../offchain/src/core/adapters/db/pgliteDatabase.ts";
 import { createCore } from "../offchain/src/core/createCore.ts";
 import { createFacilitator } from "../offchain/src/facilitator/index.ts";
 import { loadBlsBackend } from "../offchain/src/protocol/bls/index.ts";
+import { payerAccount } from "../offchain/src/protocol/secp256k1/index.ts";
 import { CreditClientScheme } from "../offchain/src/x402/client/index.ts";
 import { creditNetwork } from "../offchain/src/x402/scheme.ts";
 import { createExpressSeller } from "../offchain/src/x402/server/template/index.ts";
@@ -109,7 +109,8 @@ const url = `http://127.0.0.1:${PORTS.seller}/paid`;
 
 function agent(i: number, target = url) {
   const client = new x402Client();
-  client.register(network, new CreditClientScheme({ signer: privateKeyToAccount(payerKeys[i % payerKeys.length]!) }));
+  // The payer signs through libsecp256k1 (payerAccount: the same bytes as viem's privateKeyToAccount).
+  client.register(network, new CreditClientScheme({ signer: payerAccount(payerKeys[i % payerKeys.length]!) }));
   client.setSpendControls({ allowedAssets: [{ network, asset: ASSET, maxAmountPerPayment: "10" }] });
   const pay = wrapFetchWithPayment(fetch, client);
   return async () => {

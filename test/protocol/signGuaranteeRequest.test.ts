@@ -5,6 +5,7 @@ import { privateKeyToAccount, toAccount } from "viem/accounts";
 
 import { guaranteeRequestTypedData } from "../../offchain/src/protocol/guaranteeRequestTypedData.ts";
 import type { GuaranteeRequest } from "../../offchain/src/protocol/guaranteeTypes.ts";
+import { payerAccount } from "../../offchain/src/protocol/secp256k1/payerAccount.ts";
 import { signGuaranteeRequest } from "../../offchain/src/protocol/signGuaranteeRequest.ts";
 
 const address = fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => bytesToHex(b) as Address);
@@ -75,6 +76,26 @@ describe("signGuaranteeRequest", function () {
         assert.equal(signer, fast.address);
       }),
       { numRuns: 40 },
+    );
+  });
+
+  it("payerAccount (libsecp256k1) signs the same 65 bytes as viem's account, digests and guarantee requests", async function () {
+    this.timeout(60_000);
+    await fc.assert(
+      fc.asyncProperty(key, bytes32, fc.oneof(v1, v2), domain, async (k, hash, r, d) => {
+        const viemAccount = privateKeyToAccount(k);
+        const nativeAccount = payerAccount(k);
+        assert.equal(nativeAccount.address, viemAccount.address);
+        assert.equal(nativeAccount.source, "privateKey");
+        assert.equal(await nativeAccount.sign({ hash }), await viemAccount.sign({ hash }));
+        const request = { ...r, user: viemAccount.address } as GuaranteeRequest;
+        const { account: slow } = typedDataOnly(k);
+        assert.equal(
+          await signGuaranteeRequest(nativeAccount, request, d),
+          await signGuaranteeRequest(slow, request, d),
+        );
+      }),
+      { numRuns: 60 },
     );
   });
 
