@@ -13,6 +13,7 @@ import { randomReqId } from "../x402/randomReqId.ts";
 import {
   createCoreClient,
   httpTransport,
+  type ClosableCoreTransport,
   type CoreClient,
   type CorePublicParams,
   type CoreTransport,
@@ -95,8 +96,9 @@ export function createFacilitator(
   deps: FacilitatorDeps = {},
 ): Facilitator {
   const logger = deps.logger ?? pino({ level: config.logLevel ?? "info", name: "4mica-facilitator" });
-  const transport = deps.core ? undefined : httpTransport(config.coreUrl, config.coreTimeoutMs);
-  const core = deps.core ?? createCoreClient(transport!);
+  // Core over one keep-alive node:http agent (httpTransport), released on close.
+  let transport: ClosableCoreTransport | undefined;
+  const core = deps.core ?? createCoreClient((transport = httpTransport(config.coreUrl, config.coreTimeoutMs)));
   const now = deps.now ?? (() => BigInt(Math.floor(Date.now() / 1000)));
   const facilitator = new x402Facilitator();
   let loading: Promise<{ params: CorePublicParams; scheme: CreditFacilitatorScheme }> | undefined;
