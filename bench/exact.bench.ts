@@ -58,6 +58,7 @@ import { createFacilitator } from "../offchain/src/facilitator/index.ts";
 import { loadBlsBackend } from "../offchain/src/protocol/bls/index.ts";
 import { createGuaranteeRequestHasher } from "../offchain/src/protocol/createGuaranteeRequestHasher.ts";
 import type { GuaranteeRequestV1 } from "../offchain/src/protocol/guaranteeTypes.ts";
+import { payerAccount } from "../offchain/src/protocol/secp256k1/index.ts";
 import { CreditClientScheme } from "../offchain/src/x402/client/index.ts";
 import { creditNetwork } from "../offchain/src/x402/scheme.ts";
 import { createExpressSeller } from "../offchain/src/x402/server/template/index.ts";
@@ -149,9 +150,9 @@ try {
   const operator = privateKeyToAccount(keyOf("operator"));
   const exactFacilitatorKey = keyOf("exact facilitator");
   const keeper = privateKeyToAccount(keyOf("keeper"));
-  const latencyPayers = Array.from({ length: Math.max(CLIENTS, 1) }, (_, i) =>
-    privateKeyToAccount(keyOf(`agent ${i}`)),
-  );
+  // The agents' keys sign through libsecp256k1 (payerAccount: the same bytes as viem's account); `exact`'s client
+  // signs its EIP-3009 typed data with viem's signTypedData either way.
+  const latencyPayers = Array.from({ length: Math.max(CLIENTS, 1) }, (_, i) => payerAccount(keyOf(`agent ${i}`)));
   const gasPayerKeys = Array.from({ length: PAYERS }, (_, i) => keyOf(`payer ${i}`));
   const gasPayers = gasPayerKeys.map((k) => privateKeyToAccount(k));
   const gasRecipients = Array.from(

@@ -5,21 +5,26 @@
  * request is two HTTP round trips from the agent (the 402, then the retry with PAYMENT-SIGNATURE). Prints one JSON:
  * - oneClient: sequential paid requests from one agent (p50/p99 of the whole `fetch` call);
  * - saturated: BENCH_X402_CLIENTS agents (default 16) in a closed loop for BENCH_SECONDS (default 5);
- * - issuanceOneClient: `POST /core/guarantees` alone, sequential, in the same run, for comparison.
+ * - issuanceOneClient: `POST /core/guarantees` alone, sequential, in the same run, for comparison;
+ * - stages: the same paid request with Core, the facilitator and the seller each in its own process
+ *   (bench/support/x402StageServer.ts), sequential from one agent here: p50/p99, and each process's CPU time (user +
+ *   system) per paid request, the agent's included (BENCH_X402_STAGE_REQUESTS, default 300; BENCH_STAGE_NODE_ARGS,
+ *   e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, is passed to the three processes).
  * Run: `node bench/x402.bench.ts` (or `npm run bench`). Everything shares this process's core(s).
  */
 import { x402Client } from "@x402/core/client";
 import { HTTPFacilitatorClient } from "@x402/core/server";
 import { wrapFetchWithPayment } from "@x402/fetch";
 import { pino } from "pino";
+import { fork, type ChildProcess } from "node:child_process";
 import type { Server } from "node:http";
 import { loadavg } from "node:os";
-import { privateKeyToAccount } from "viem/accounts";
 
 import { openPgliteDatabase } from "../offchain/src/core/adapters/db/pgliteDatabase.ts";
 import { createCore } from "../offchain/src/core/createCore.ts";
 import { createFacilitator } from "../offchain/src/facilitator/index.ts";
 import { loadBlsBackend } from "../offchain/src/protocol/bls/index.ts";
+import { payerAccount } from "../offchain/src/protocol/secp256k1/index.ts";
 import { CreditClientScheme } from "../offchain/src/x402/client/index.ts";
 import { creditNetwork } from "../offchain/src/x402/scheme.ts";
 import { createExpressSeller } from "../offchain/src/x402/server/template/index.ts";
@@ -29,6 +34,7 @@ import { summarize } from "./support/loadGenerator.ts";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CLIENTS = Number(process.env.BENCH_X402_CLIENTS ?? 16);
 const ONE_CLIENT_REQUESTS = Number(process.env.BENCH_X402_REQUESTS ?? 300);
+const STAGE_REQUESTS = Number(process.env.BENCH_X402_STAGE_REQUESTS ?? 300);
 const PORTS = { core: 19320, facilitator: 19321, seller: 19322 };
 
 const silent = pino({ level: "silent" });
@@ -101,14 +107,15 @@ const seller: Server = await new Promise((resolve) => {
 });
 const url = `http://127.0.0.1:${PORTS.seller}/paid`;
 
-function agent(i: number) {
+function agent(i: number, target = url) {
   const client = new x402Client();
-  client.register(network, new CreditClientScheme({ signer: privateKeyToAccount(payerKeys[i % payerKeys.length]!) }));
+  // The payer signs through libsecp256k1 (payerAccount: the same bytes as viem's privateKeyToAccount).
+  client.register(network, new CreditClientScheme({ signer: payerAccount(payerKeys[i % payerKeys.length]!) }));
   client.setSpendControls({ allowedAssets: [{ network, asset: ASSET, maxAmountPerPayment: "10" }] });
   const pay = wrapFetchWithPayment(fetch, client);
   return async () => {
     const started = performance.now();
-    const res = await pay(url);
+    const res = await pay(target);
     await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`paid request answered ${res.status}`);
     return performance.now() - started;
@@ -150,6 +157,81 @@ const issuanceOneClient = await sequential(async () => {
   return performance.now() - started;
 }, ONE_CLIENT_REQUESTS);
 
+await new Promise((r) => seller.close(r));
+await facilitator.close();
+await core.close();
+await db.close();
+
+/** The three servers in their own processes; the agent here. CPU per paid request of each process. */
+async function stagesRun() {
+  const nodeArgs = (process.env.BENCH_STAGE_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const children: ChildProcess[] = [];
+  const start = (role: string, upstream = "") =>
+    new Promise<{ child: ChildProcess; url: string }>((resolve, reject) => {
+      const child = fork(new URL("./support/x402StageServer.ts", import.meta.url).pathname, [role, upstream], {
+        execArgv: [...process.execArgv, ...nodeArgs],
+        stdio: ["ignore", "ignore", "inherit", "ipc"],
+      });
+      children.push(child);
+      child.once("message", (m) => resolve({ child, url: (m as { url: string }).url }));
+      child.once("exit", (code) => reject(new Error(`stage ${role} exited with ${code}`)));
+    });
+  const cpuOf = (child: ChildProcess) =>
+    new Promise<number>((resolve) => {
+      const on = (m: unknown) => {
+        const cpu = (m as { cpu?: NodeJS.CpuUsage }).cpu;
+        if (!cpu) return;
+        child.off("message", on);
+        resolve(cpu.user + cpu.system);
+      };
+      child.on("message", on);
+      child.send("cpu");
+    });
+  try {
+    const coreStage = await start("core");
+    const facilitatorStage = await start("facilitator", coreStage.url);
+    const sellerStage = await start("seller", facilitatorStage.url);
+    const procs = {
+      agent: undefined,
+      seller: sellerStage.child,
+      facilitator: facilitatorStage.child,
+      core: coreStage.child,
+    };
+    const run = agent(1, `${sellerStage.url}/paid`);
+    for (let i = 0; i < 30; i++) await run(); // warm-up
+    const cpu = async () =>
+      Object.fromEntries(
+        await Promise.all(
+          Object.entries(procs).map(async ([k, c]) => {
+            if (c) return [k, await cpuOf(c)] as const;
+            const u = process.cpuUsage();
+            return [k, u.user + u.system] as const;
+          }),
+        ),
+      ) as Record<keyof typeof procs, number>;
+    const before = await cpu();
+    const lat: number[] = [];
+    const started = performance.now();
+    for (let i = 0; i < STAGE_REQUESTS; i++) lat.push(await run());
+    const seconds = (performance.now() - started) / 1000;
+    const after = await cpu();
+    const cpuMicrosPerRequest = Object.fromEntries(
+      Object.keys(procs).map((k) => {
+        const key = k as keyof typeof procs;
+        return [k, Math.round((after[key] - before[key]) / STAGE_REQUESTS)];
+      }),
+    ) as Record<keyof typeof procs, number>;
+    const total = Object.values(cpuMicrosPerRequest).reduce((a, b) => a + b, 0);
+    return { ...summarize(lat, seconds), cpuMicrosPerRequest: { ...cpuMicrosPerRequest, total } };
+  } finally {
+    for (const c of children) {
+      if (c.connected) c.send("stop");
+    }
+    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : undefined)));
+  }
+}
+const stages = await stagesRun();
+
 process.stdout.write(
   JSON.stringify(
     {
@@ -161,13 +243,10 @@ process.stdout.write(
       oneClient,
       saturated,
       issuanceOneClient,
+      stages,
     },
     null,
     2,
   ) + "\n",
 );
-await new Promise((r) => seller.close(r));
-await facilitator.close();
-await core.close();
-await db.close();
 process.exit(0);

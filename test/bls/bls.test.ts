@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 
 import { assert, expect } from "chai";
 import fc from "fast-check";
-import { bytesToHex, concatHex, numberToHex, type Hex } from "viem";
+import { bytesToHex, concatHex, hexToBytes, numberToHex, type Hex } from "viem";
 
 import { hasCode } from "../../offchain/src/protocol/errors.ts";
 import {
@@ -149,6 +149,33 @@ describe("BLS (offchain/src/protocol/bls)", function () {
         assert.isFalse(backend.verify("0x1234", c.message, c.signature), `${backend.name}: short key`);
         assert.isFalse(backend.verify(c.publicKey, c.message, "0xdeadbeef"), `${backend.name}: short signature`);
       }
+    });
+
+    it("native: a key kept after a success still refuses other keys' signatures, tampered and infinity ones", function () {
+      // A fresh backend: its first verify under each key runs the key check and keeps the key.
+      return createNativeBackend().then((fresh) => {
+        const [a, b] = vectors.cases;
+        assert.isTrue(fresh.verify(a!.publicKey, a!.message, a!.signature));
+        assert.isTrue(fresh.verify(a!.publicKey, a!.message, a!.signature), "second call, kept key");
+        assert.isFalse(fresh.verify(a!.publicKey, b!.message, b!.signature), "another key's signature");
+        assert.isFalse(fresh.verify(a!.publicKey, tamper(a!.message), a!.signature), "tampered message");
+        assert.isFalse(fresh.verify(a!.publicKey, a!.message, INFINITY_G2), "infinity signature");
+        assert.isFalse(fresh.verify(a!.publicKey, a!.message, "0xdeadbeef"), "short signature");
+        assert.isTrue(fresh.verify(b!.publicKey, b!.message, b!.signature), "another kept key");
+        assert.isFalse(fresh.verify(b!.publicKey, a!.message, a!.signature), "the first key's signature");
+      });
+    });
+
+    it("native: refuse a key outside the G1 subgroup on every call (only checked keys are kept)", async function () {
+      const { PublicKey } = await import("@chainsafe/blst");
+      // x = 4 is on the curve outside the subgroup (the vectors' g1OutsideSubgroup); compressed, sign bit clear.
+      const outside: Hex = `0x80${"00".repeat(46)}04`;
+      PublicKey.fromBytes(hexToBytes(outside), false); // decompresses: the refusal is the subgroup check's
+      assert.throws(() => PublicKey.fromBytes(hexToBytes(outside), true));
+      const fresh = await createNativeBackend();
+      const c = vectors.cases[0]!;
+      for (let i = 0; i < 3; i++) assert.isFalse(fresh.verify(outside, c.message, c.signature), `call ${i}`);
+      assert.isFalse(pure.verify(outside, c.message, c.signature), "pure agrees");
     });
 
     it("agree with each other for random keys and messages", function () {

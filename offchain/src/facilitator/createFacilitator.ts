@@ -12,7 +12,8 @@ import { loadSecp256k1Recovery, type Secp256k1Recovery } from "../protocol/secp2
 import { randomReqId } from "../x402/randomReqId.ts";
 import {
   createCoreClient,
-  fetchTransport,
+  httpTransport,
+  type ClosableCoreTransport,
   type CoreClient,
   type CorePublicParams,
   type CoreTransport,
@@ -95,7 +96,9 @@ export function createFacilitator(
   deps: FacilitatorDeps = {},
 ): Facilitator {
   const logger = deps.logger ?? pino({ level: config.logLevel ?? "info", name: "4mica-facilitator" });
-  const core = deps.core ?? createCoreClient(fetchTransport(config.coreUrl, config.coreTimeoutMs));
+  // Core over one keep-alive node:http agent (httpTransport), released on close.
+  let transport: ClosableCoreTransport | undefined;
+  const core = deps.core ?? createCoreClient((transport = httpTransport(config.coreUrl, config.coreTimeoutMs)));
   const now = deps.now ?? (() => BigInt(Math.floor(Date.now() / 1000)));
   const facilitator = new x402Facilitator();
   let loading: Promise<{ params: CorePublicParams; scheme: CreditFacilitatorScheme }> | undefined;
@@ -309,6 +312,7 @@ export function createFacilitator(
     },
     async close() {
       await own?.close();
+      transport?.close();
     },
   };
 }

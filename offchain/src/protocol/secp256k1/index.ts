@@ -10,3 +10,4 @@ export {
   SECP256K1_N,
   type EcdsaRefusal,
 } from "./ecdsaSignatureRefusal.ts";
+export { payerAccount } from "./payerAccount.ts";

@@ -14,6 +14,7 @@ import {
 } from "../../protocol/certificate/verifyCertificate.ts";
 import type { Secp256k1Recovery } from "../../protocol/secp256k1/types.ts";
 import { checkPayment, incomingPayment, incomingRequirements, type PaymentCheck } from "../checkPayment.ts";
+import { requestSeparatorOf } from "../domainCache.ts";
 import { CreditReason, reasonOfCoreCode } from "../reasons.ts";
 import { CREDIT_CAIP_FAMILY, CREDIT_SCHEME } from "../scheme.ts";
 import { requestToJson, type CreditSettlementExtra } from "../wire.ts";
@@ -115,7 +116,7 @@ export class CreditFacilitatorScheme implements SchemeNetworkFacilitator {
           certificate: { claims: cert.claims, signature: cert.signature },
           publicKey: params.blsPublicKey,
           domain,
-          requestDomain: { chainId: params.chainId, verifyingContract: params.core4Mica },
+          requestDomain: requestSeparatorOf(params.chainId, params.core4Mica),
           expected: {
             ...request,
             ...(request.version === 2 ? { policy: request.policy } : {}),

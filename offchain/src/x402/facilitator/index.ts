@@ -6,6 +6,8 @@ export {
 export {
   createCoreClient,
   fetchTransport,
+  httpTransport,
+  type ClosableCoreTransport,
   CoreUnavailableError,
   type CoreClient,
   type CorePublicParams,

@@ -13,7 +13,7 @@ import {
   CertificateVerificationError,
   type BlsVerifier,
 } from "../../protocol/certificate/verifyCertificate.ts";
-import { guaranteeDomain } from "../../protocol/guaranteeDomain.ts";
+import { guaranteeDomainOf, requestSeparatorOf } from "../domainCache.ts";
 import { CreditReason } from "../reasons.ts";
 import { chainIdOfNetwork, CREDIT_SCHEME } from "../scheme.ts";
 import { creditSettlementExtraSchema, sameAddress } from "../wire.ts";
@@ -101,8 +101,8 @@ export class CreditFacilitatorClient implements FacilitatorClient {
         {
           certificate: extra.data.certificate as { claims: Hex; signature: Hex },
           publicKey,
-          domain: guaranteeDomain(request.version, chainId, core4Mica as Hex),
-          requestDomain: { chainId, verifyingContract: core4Mica as Hex },
+          domain: guaranteeDomainOf(request.version, chainId, core4Mica as Hex),
+          requestDomain: requestSeparatorOf(chainId, core4Mica as Hex),
           expected: {
             ...request,
             ...(request.version === 2 ? { policy: request.policy } : {}),

@@ -2,6 +2,7 @@ import type { Address, Hex } from "viem";
 
 import { guaranteeId } from "../../protocol/guaranteeId.ts";
 import type { GuaranteeRequest } from "../../protocol/guaranteeTypes.ts";
+import { requestSeparatorOf } from "../domainCache.ts";
 import { chainIdOfNetwork, CREDIT_SCHEME } from "../scheme.ts";
 import { creditExtraSchema, parseCreditPayload } from "../wire.ts";
 
@@ -54,7 +55,7 @@ export function paymentOfPayload(decoded: Record<string, any> | undefined): Cred
   const parsed = parseCreditPayload(decoded.payload);
   if (chainId === undefined || !extra.success || !parsed) return undefined;
   return {
-    guaranteeId: guaranteeId(parsed.request, { chainId, verifyingContract: extra.data.core4Mica }),
+    guaranteeId: guaranteeId(parsed.request, requestSeparatorOf(chainId, extra.data.core4Mica)),
     payer: parsed.request.user,
     request: parsed.request,
     signature: parsed.signature,
