@@ -11,9 +11,10 @@
  *   guarantee during the saturated window, divided by the native crypto floor of the same run: how close the
  *   issuance path is to the floor. PostgreSQL runs are repeated with 0 (event loop), 1 and 2 signing threads
  *   (FOURMICA_SIGNING_WORKERS).
- * Every Core is warmed up first by a closed loop of BENCH_WARMUP_SECONDS (default 5) whose CPU is not counted: the
- * first thousand or so requests run in V8's interpreter and baseline tiers and cost about half again as much CPU as
- * the steady state, which is what a long-running Core spends. The floor is likewise measured on a second pass.
+ * Every Core is warmed up first by a closed loop of BENCH_WARMUP_REQUESTS (default 3000; at most
+ * BENCH_WARMUP_MAX_SECONDS, 30) whose CPU is not counted: the first thousand or so requests run in V8's interpreter
+ * and baseline tiers and cost about half again as much CPU as the steady state, which is what a long-running Core
+ * spends. The floor is likewise measured on a second pass.
  * BENCH_BASELINE_CORE=<another checkout>/bench/support/coreServer.ts runs every PostgreSQL case with that Core too,
  * alternating with this one (before/after in one run). BENCH_ISSUANCE_CASES=pglite,1x0,1x1,1x2,2x0 (Core
  * processes x signing threads) picks the cases.
@@ -43,7 +44,8 @@ import { closedLoop, createPoster, openLoop } from "./support/loadGenerator.ts";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const HALF_LOAD_SECONDS = 3;
-const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
+const WARMUP_REQUESTS = Number(process.env.BENCH_WARMUP_REQUESTS ?? 3000);
+const WARMUP_MAX_SECONDS = Number(process.env.BENCH_WARMUP_MAX_SECONDS ?? 30);
 const CASES = new Set((process.env.BENCH_ISSUANCE_CASES ?? "pglite,1x0,1x1,1x2,2x0").split(","));
 const THIS_CORE = new URL("./support/coreServer.ts", import.meta.url).pathname;
 const BASELINE_CORE = process.env.BENCH_BASELINE_CORE;
@@ -144,7 +146,7 @@ async function httpRun(replicas: number, env: Record<string, string>, server = T
   );
   try {
     // Warm-up, not counted: JIT tiers, pools, plans.
-    await closedLoop(poster.post, signedBodies(WARMUP_SECONDS * 4000), CONCURRENCY, WARMUP_SECONDS);
+    await closedLoop(poster.post, signedBodies(WARMUP_REQUESTS), CONCURRENCY, WARMUP_MAX_SECONDS);
     const bodies = signedBodies(SECONDS * 4000);
     const cpuBefore = cores.map((c) => cpuSeconds(c.child.pid));
     const saturated = await closedLoop(poster.post, bodies, CONCURRENCY, SECONDS);
