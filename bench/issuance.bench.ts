@@ -11,7 +11,14 @@
  *   guarantee during the saturated window, divided by the native crypto floor of the same run: how close the
  *   issuance path is to the floor. PostgreSQL runs are repeated with 0 (event loop), 1 and 2 signing threads
  *   (FOURMICA_SIGNING_WORKERS).
- * Run: `node bench/issuance.bench.ts` (or `npm run bench` for every bench).
+ * Every Core is warmed up first by a closed loop of BENCH_WARMUP_REQUESTS (default 3000; at most
+ * BENCH_WARMUP_MAX_SECONDS, 30) whose CPU is not counted: the first thousand or so requests run in V8's interpreter
+ * and baseline tiers and cost about half again as much CPU as the steady state, which is what a long-running Core
+ * spends. The floor is likewise measured on a second pass.
+ * BENCH_BASELINE_CORE=<another checkout>/bench/support/coreServer.ts runs every PostgreSQL case with that Core too,
+ * alternating with this one (before/after in one run). BENCH_ISSUANCE_CASES=pglite,1x0,1x1,1x2,2x0 (Core
+ * processes x signing threads) picks the cases.
+ * Run: `node bench/issuance.bench.ts` (or `npm run bench` for every bench). @bench-timeout-seconds 600
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -37,6 +44,11 @@ import { closedLoop, createPoster, openLoop } from "./support/loadGenerator.ts";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const HALF_LOAD_SECONDS = 3;
+const WARMUP_REQUESTS = Number(process.env.BENCH_WARMUP_REQUESTS ?? 3000);
+const WARMUP_MAX_SECONDS = Number(process.env.BENCH_WARMUP_MAX_SECONDS ?? 30);
+const CASES = new Set((process.env.BENCH_ISSUANCE_CASES ?? "pglite,1x0,1x1,1x2,2x0").split(","));
+const THIS_CORE = new URL("./support/coreServer.ts", import.meta.url).pathname;
+const BASELINE_CORE = process.env.BENCH_BASELINE_CORE;
 
 const us = (ms: number, n: number) => Math.round((ms * 1000) / n);
 
@@ -100,8 +112,8 @@ async function cryptoFloor(recovery: Secp256k1Recovery, bls: BlsBackend, n: numb
   };
 }
 
-function startCore(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [new URL("./support/coreServer.ts", import.meta.url).pathname], {
+function startCore(env: Record<string, string>, server: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [server], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -126,14 +138,15 @@ function cpuSeconds(pid: number | undefined): number | undefined {
 }
 const CLOCK_TICKS = 100;
 
-async function httpRun(replicas: number, env: Record<string, string>) {
-  const cores = await Promise.all(Array.from({ length: replicas }, () => startCore(env)));
+async function httpRun(replicas: number, env: Record<string, string>, server = THIS_CORE) {
+  const cores = await Promise.all(Array.from({ length: replicas }, () => startCore(env, server)));
   const poster = createPoster(
     cores.map((c) => c.url),
     CONCURRENCY,
   );
   try {
-    await Promise.all(signedBodies(200).map(poster.post)); // warm-up: JIT, pools, plans
+    // Warm-up, not counted: JIT tiers, pools, plans.
+    await closedLoop(poster.post, signedBodies(WARMUP_REQUESTS), CONCURRENCY, WARMUP_MAX_SECONDS);
     const bodies = signedBodies(SECONDS * 4000);
     const cpuBefore = cores.map((c) => cpuSeconds(c.child.pid));
     const saturated = await closedLoop(poster.post, bodies, CONCURRENCY, SECONDS);
@@ -146,6 +159,7 @@ async function httpRun(replicas: number, env: Record<string, string>) {
     const rate = Math.max(1, Math.floor(saturated.perSecond / 2));
     const halfLoad = await openLoop(poster.post, signedBodies(rate * HALF_LOAD_SECONDS), rate);
     return {
+      core: server === THIS_CORE ? "this" : server,
       replicas,
       signingWorkers: Number(env.BENCH_SIGNING_WORKERS ?? 0),
       saturated,
@@ -169,6 +183,8 @@ async function httpRun(replicas: number, env: Record<string, string>) {
   }
 }
 
+// The first pass warms the JIT up (the digest and the envelope are JavaScript); the second is the floor.
+await cryptoFloor(createNativeRecovery(), await createNativeBackend(), 2000);
 const nativeFloor = await cryptoFloor(createNativeRecovery(), await createNativeBackend(), 2000);
 const floorUs = nativeFloor.perGuaranteeUs;
 const result: Record<string, unknown> = {
@@ -182,7 +198,7 @@ const result: Record<string, unknown> = {
   },
   goal: "cpuOverFloor <= 1.3 at saturation; one process using every core with signing threads",
 };
-result.pglite = await httpRun(1, {});
+if (CASES.has("pglite")) result.pglite = await httpRun(1, {});
 const url = process.env.FOURMICA_TEST_DATABASE_URL;
 if (url) {
   const runs = [];
@@ -192,17 +208,22 @@ if (url) {
     [1, 2],
     [2, 0],
   ] as const) {
-    const db = openPgDatabase({ connectionString: url, max: 1 });
-    await seed(db);
-    await db.close();
-    process.stderr.write(`issuance: postgres, ${replicas} Core process(es), ${workers} signing thread(s)...\n`);
-    runs.push(await httpRun(replicas, { BENCH_DATABASE_URL: url, BENCH_SIGNING_WORKERS: String(workers) }));
+    if (!CASES.has(`${replicas}x${workers}`)) continue;
+    for (const server of BASELINE_CORE ? [BASELINE_CORE, THIS_CORE] : [THIS_CORE]) {
+      const db = openPgDatabase({ connectionString: url, max: 1 });
+      await seed(db);
+      await db.close();
+      process.stderr.write(
+        `issuance: postgres, ${replicas} Core process(es), ${workers} signing thread(s)${server === THIS_CORE ? "" : " (baseline)"}...\n`,
+      );
+      runs.push(await httpRun(replicas, { BENCH_DATABASE_URL: url, BENCH_SIGNING_WORKERS: String(workers) }, server));
+    }
   }
   result.postgres = runs;
 }
 type Run = Awaited<ReturnType<typeof httpRun>>;
 const row = (db: string, r: Run) => [
-  db,
+  r.core === "this" ? db : `${db} (baseline)`,
   r.replicas,
   r.signingWorkers,
   r.saturated.perSecond,
@@ -227,7 +248,7 @@ result.tables = [
       "CPU / floor",
     ],
     rows: [
-      row("pglite", result.pglite as Run),
+      ...(result.pglite ? [row("pglite", result.pglite as Run)] : []),
       ...((result.postgres as Run[] | undefined) ?? []).map((r) => row("postgres", r)),
     ],
   },

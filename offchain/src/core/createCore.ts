@@ -175,7 +175,8 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
     // Issuance numbers cycles with the ClearingHouse's segments: the configured genesis segment until the chain's
     // are read (refreshSchedule: at startBackground and on scheduler ticks, at most once a minute).
     let segments: readonly ScheduleSegment[] = segmentsOf(config.schedule);
-    const guarantees = createGuaranteeRepository(db);
+    // Group commit on PostgreSQL: concurrent issuances share one statement and one commit (guaranteeRepository.ts).
+    const guarantees = createGuaranteeRepository(db, { groupCommit: db.kind === "postgres" });
     // Read before anything is served: a Core restarted during a pause stays paused.
     const issuancePause = await createIssuancePause(db, { pollMs: config.operatorPollMs, logger });
     pauseForCleanup = issuancePause;

@@ -1,6 +1,7 @@
-import { keccak256, stringToHex, type Hex } from "viem";
+import type { Hex } from "viem";
 
 import type { GuaranteeRequest } from "../../protocol/guaranteeTypes.ts";
+import { keccak256Utf8 } from "../../protocol/keccak256Fast.ts";
 
 /**
  * Canonical JSON of a parsed request (fixed key order, bigints as decimal text, addresses lowercase).
@@ -37,5 +38,5 @@ export function canonicalRequest(r: GuaranteeRequest): CanonicalRequest {
 export type CanonicalRequest = { [key: string]: string | number | CanonicalRequest };
 
 export function contentHash(r: GuaranteeRequest): Hex {
-  return keccak256(stringToHex(JSON.stringify(canonicalRequest(r))));
+  return keccak256Utf8(JSON.stringify(canonicalRequest(r)));
 }

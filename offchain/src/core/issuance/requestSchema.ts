@@ -147,6 +147,8 @@ const otherVersionBodySchema = z.strictObject({
  * UNSUPPORTED_VERSION rather than a shape error); anything else goes through issueGuaranteeBodySchema.
  */
 export function parseIssueGuaranteeBody(value: unknown): z.ZodSafeParseResult<IssueGuaranteeBody> {
+  const fast = parseWellFormedV1Body(value);
+  if (fast) return { success: true, data: fast };
   const version = (value as { request?: { version?: unknown } } | null)?.request?.version;
   if (typeof version === "number" && Number.isInteger(version) && version !== 1 && version !== 2) {
     return otherVersionBodySchema.safeParse(value) as z.ZodSafeParseResult<IssueGuaranteeBody>;
@@ -156,3 +158,70 @@ export function parseIssueGuaranteeBody(value: unknown): z.ZodSafeParseResult<Is
 
 export type IssueGuaranteeBody = { request: ParsedRequest; signature: `0x${string}` };
 export type ParsedRequest = GuaranteeRequest | { version: number };
+
+const V1_KEYS = ["version", "user", "recipient", "reqId", "amount", "asset", "timestamp"] as const;
+const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
+const SIGNATURE_RE = /^0x(?:[0-9a-fA-F]{2})+$/;
+
+/**
+ * The issuance hot path's parser: a V1 body exactly as clients send it (single-case addresses, amounts and reqId as
+ * strings, the timestamp as a string or a safe integer) gives what issueGuaranteeBodySchema gives, without zod's
+ * per-field machinery (about a tenth of the cost). Anything else, valid or not, is left to the schema (undefined), so
+ * every refusal keeps the schema's field issues. test/core/requestSchemaFastPath.property.test.ts pins both paths.
+ */
+export function parseWellFormedV1Body(value: unknown): IssueGuaranteeBody | undefined {
+  if (!isPlainObject(value) || !hasExactly(value, ["request", "signature"])) return undefined;
+  const { request, signature } = value as { request: unknown; signature: unknown };
+  if (typeof signature !== "string" || signature.length > 2 + 2 * 4096 || !SIGNATURE_RE.test(signature))
+    return undefined;
+  if (!isPlainObject(request) || !hasExactly(request, V1_KEYS)) return undefined;
+  const r = request as Record<(typeof V1_KEYS)[number], unknown>;
+  if (r.version !== 1) return undefined;
+  const user = singleCaseAddress(r.user);
+  const recipient = singleCaseAddress(r.recipient);
+  const asset = singleCaseAddress(r.asset);
+  const reqId = uintText(r.reqId, MAX_UINT256);
+  const amount = uintText(r.amount, MAX_UINT256);
+  const timestamp = typeof r.timestamp === "number" ? safeUint(r.timestamp) : uintText(r.timestamp, MAX_UINT64);
+  if (!user || !recipient || !asset || reqId === undefined || amount === undefined || timestamp === undefined) {
+    return undefined;
+  }
+  if (amount === 0n) return undefined;
+  return {
+    request: { version: 1, user, recipient, reqId, amount, asset, timestamp },
+    signature: signature.toLowerCase() as `0x${string}`,
+  };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Own enumerable keys are exactly `keys` (strictObject refuses others; a missing key is the schema's REQUIRED). */
+function hasExactly(v: Record<string, unknown>, keys: readonly string[]): boolean {
+  const own = Object.keys(v);
+  if (own.length !== keys.length) return false;
+  for (const k of keys) if (!Object.hasOwn(v, k)) return false;
+  return true;
+}
+
+/** A 0x address all-lowercase or all-uppercase after 0x, lowercased; mixed case (a checksum to check) is the schema's. */
+function singleCaseAddress(v: unknown): `0x${string}` | undefined {
+  if (typeof v !== "string" || !ADDRESS_RE.test(v)) return undefined;
+  const hex = v.slice(2);
+  const lower = hex.toLowerCase();
+  if (hex !== lower && hex !== hex.toUpperCase()) return undefined;
+  return `0x${lower}`;
+}
+
+function uintText(v: unknown, max: bigint): bigint | undefined {
+  if (typeof v !== "string" || v.length > 80 || !UINT_RE.test(v)) return undefined;
+  const n = BigInt(v);
+  return n <= max ? n : undefined;
+}
+
+function safeUint(v: number): bigint | undefined {
+  return Number.isInteger(v) && v >= 0 && v <= Number.MAX_SAFE_INTEGER ? BigInt(v) : undefined;
+}

@@ -1,8 +1,9 @@
 import { createRequire } from "node:module";
 
-import { hexToBytes, keccak256, type Address, type Hex } from "viem";
+import { hexToBytes, type Address, type Hex } from "viem";
 
 import { FourMicaError, InvalidInputError } from "../errors.ts";
+import { keccak256Bytes } from "../keccak256Fast.ts";
 import { recoveryBit } from "./recoveryBit.ts";
 import type { Secp256k1Recovery } from "./types.ts";
 
@@ -41,7 +42,7 @@ export function createNativeRecovery(): Secp256k1Recovery {
       }
       // Throws on r or s of zero or not below n, and when no point has that x.
       const publicKey = native.ecdsaRecover(sig.subarray(0, 64), recoveryBit(sig[64]!), hash, false);
-      return `0x${keccak256(publicKey.subarray(1)).slice(26)}` as Address;
+      return `0x${keccak256Bytes(publicKey.subarray(1)).slice(26)}` as Address;
     },
   };
 }

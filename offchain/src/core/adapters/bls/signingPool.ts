@@ -6,6 +6,9 @@ import type { Hex } from "viem";
 import type { BlsBackendPreference } from "../../../protocol/bls/index.ts";
 import type { BlsSignatureForms } from "../../../protocol/bls/types.ts";
 
+/** Envelopes one signing task carries at most. */
+const MAX_TASK_BATCH = 4;
+
 /** Core's BLS signing off the event loop: `workers` threads (piscina), each with its own parsed key. */
 export interface SigningPool {
   sign(message: Hex): Promise<BlsSignatureForms>;
@@ -26,7 +29,7 @@ export async function createSigningPool(options: {
   workers: number;
 }): Promise<SigningPool> {
   const workers = Math.max(1, Math.min(options.workers, 4 * availableParallelism()));
-  const pool = new Piscina<Hex, BlsSignatureForms>({
+  const pool = new Piscina<Hex | Hex[], BlsSignatureForms | BlsSignatureForms[]>({
     filename: new URL("./signingWorker.ts", import.meta.url).href,
     workerData: { secretKey: options.secretKey, backend: options.backend },
     minThreads: workers,
@@ -42,8 +45,32 @@ export async function createSigningPool(options: {
     await pool.destroy();
     throw e;
   }
+  // At most one task per thread; envelopes that arrive meanwhile go together in the thread's next task, so that
+  // under load one message each way carries several signatures (piscina's per-task cost is paid per batch).
+  let queue: { message: Hex; resolve: (s: BlsSignatureForms) => void; reject: (e: unknown) => void }[] = [];
+  let running = 0;
+  const pump = () => {
+    while (running < workers && queue.length > 0) {
+      const batch = queue.slice(0, MAX_TASK_BATCH);
+      queue = queue.slice(MAX_TASK_BATCH);
+      running++;
+      (pool.run(batch.map((b) => b.message)) as unknown as Promise<BlsSignatureForms[]>)
+        .then(
+          (signatures) => batch.forEach((b, i) => b.resolve(signatures[i]!)),
+          (e: unknown) => batch.forEach((b) => b.reject(e)),
+        )
+        .finally(() => {
+          running--;
+          pump();
+        });
+    }
+  };
   return {
-    sign: (message) => pool.run(message),
+    sign: (message) =>
+      new Promise((resolve, reject) => {
+        queue.push({ message, resolve, reject });
+        pump();
+      }),
     workers,
     close: () => pool.destroy(),
   };

@@ -19,8 +19,9 @@ try {
   failure = e;
 }
 
-/** Piscina's task entry point: the signature of one envelope, in both forms. */
-export default function sign(message: Hex): BlsSignatureForms {
+/** Piscina's task entry point: the signature of one envelope, or of each of several, in both forms. */
+export default function sign(message: Hex | Hex[]): BlsSignatureForms | BlsSignatureForms[] {
   if (!signer) throw failure;
-  return signer.sign(message);
+  const s = signer;
+  return Array.isArray(message) ? message.map((m) => s.sign(m)) : s.sign(message);
 }

@@ -57,6 +57,33 @@ function toStored(r: GuaranteeRow): StoredGuarantee {
   };
 }
 
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** One element of ISSUE_BATCH_SQL's array: the same values as ISSUE_SQL's parameters, by name. */
+function batchElement(g: NewGuarantee) {
+  return {
+    id: g.guaranteeId,
+    version: g.version,
+    domain: g.domain,
+    cycleId: toDbAmount(g.cycleId),
+    user: g.user,
+    recipient: g.recipient,
+    asset: g.asset,
+    reqId: toDbAmount(g.reqId),
+    amount: toDbAmount(g.amount),
+    ts: g.timestamp.toString(),
+    status: g.status,
+    contentHash: g.contentHash,
+    request: g.request,
+    payerSignature: g.payerSignature,
+    claims: g.certificate.claims,
+    signature: g.certificate.signature,
+    signatureEip2537: g.certificate.signatureEip2537,
+    validationRegistry: g.validationRegistry ?? null,
+    validationRequestHash: g.validationRequestHash ?? null,
+  };
+}
+
 async function findById(q: Queryable, id: Hex): Promise<GuaranteeRow | undefined> {
   const { rows } = await q.query<GuaranteeRow>(`SELECT ${COLUMNS} FROM guarantees WHERE guarantee_id = $1`, [id]);
   return rows[0];
@@ -70,6 +97,34 @@ async function findById(q: Queryable, id: Hex): Promise<GuaranteeRow | undefined
  */
 const ISSUE_SQL = `SELECT outcome, available FROM issue_guarantee($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
   $13, $14, $15, $16, $17, $18, $19)`;
+
+/**
+ * Group commit: several issuances in ONE statement, hence one transaction, calling the same issue_guarantee once per
+ * element in array order (a nested loop over the elements; each call's statements take their own snapshot under
+ * READ COMMITTED, exactly as in separate transactions, and a later element sees an earlier one's lock). The batch
+ * is one JSON array parameter; `ord` maps each answer back to its request.
+ */
+const ISSUE_BATCH_SQL = `SELECT e.ord::int AS ord, r.outcome, r.available
+  FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(g, ord)
+  CROSS JOIN LATERAL issue_guarantee(e.g->>'id', (e.g->>'version')::smallint, e.g->>'domain',
+    (e.g->>'cycleId')::numeric, e.g->>'user', e.g->>'recipient', e.g->>'asset', (e.g->>'reqId')::numeric,
+    (e.g->>'amount')::numeric, (e.g->>'ts')::bigint, e.g->>'status', e.g->>'contentHash', e.g->'request',
+    e.g->>'payerSignature', e.g->>'claims', e.g->>'signature', e.g->'signatureEip2537', e.g->>'validationRegistry',
+    e.g->>'validationRequestHash') AS r`;
+
+type BatchRow = { ord: number; outcome: string; available: string | null };
+
+/** Issuances of one batch at most (a bound on the statement's size and on the locks one transaction holds). */
+const MAX_BATCH = 64;
+
+export interface GuaranteeRepositoryOptions {
+  /**
+   * Group commit (PostgreSQL): issuances that arrive while one batch is in the database go together in the next
+   * batch, one statement and one commit for all of them; each caller still gets its answer only after that commit.
+   * Off: one statement per issuance.
+   */
+  groupCommit?: boolean;
+}
 
 /** Where a page of a payer's or recipient's guarantees ends: (created_at in microseconds, guarantee_id), unique. */
 export interface GuaranteePageKey {
@@ -85,13 +140,16 @@ export interface GuaranteePage {
 
 export type ListGuarantees = (who: Address, limit: number, after?: GuaranteePageKey) => Promise<GuaranteePage>;
 
-export function createGuaranteeRepository(db: Database): GuaranteeStore & {
+export function createGuaranteeRepository(
+  db: Database,
+  options: GuaranteeRepositoryOptions = {},
+): GuaranteeStore & {
   listByUser: ListGuarantees;
   listByRecipient: ListGuarantees;
 } {
   const map = toStored;
 
-  async function issue(g: NewGuarantee): Promise<IssueOutcome> {
+  async function issueOne(g: NewGuarantee): Promise<IssueOutcome> {
     const params = [
       g.guaranteeId,
       g.version,
@@ -118,7 +176,13 @@ export function createGuaranteeRepository(db: Database): GuaranteeStore & {
       () => db.query<{ outcome: string; available: string | null }>(ISSUE_SQL, params),
       5,
     );
-    const row = rows[0];
+    return outcomeOf(g, rows[0]);
+  }
+
+  async function outcomeOf(
+    g: NewGuarantee,
+    row: { outcome: string; available: string | null } | undefined,
+  ): Promise<IssueOutcome> {
     switch (row?.outcome) {
       case "ISSUED": {
         const {
@@ -146,8 +210,54 @@ export function createGuaranteeRepository(db: Database): GuaranteeStore & {
     }
   }
 
+  /** Waiting issuances, and whether a batch is in the database: at most one at a time, the others queue behind it. */
+  let queue: { g: NewGuarantee; resolve: (o: IssueOutcome) => void; reject: (e: unknown) => void }[] = [];
+  let inFlight = false;
+
+  function issueGrouped(g: NewGuarantee): Promise<IssueOutcome> {
+    return new Promise((resolve, reject) => {
+      queue.push({ g, resolve, reject });
+      if (!inFlight) void flush();
+    });
+  }
+
+  async function flush(): Promise<void> {
+    inFlight = true;
+    try {
+      while (queue.length > 0) {
+        const batch = queue.slice(0, MAX_BATCH);
+        queue = queue.slice(MAX_BATCH);
+        if (batch.length === 1) await issueOne(batch[0]!.g).then(batch[0]!.resolve, batch[0]!.reject);
+        else await issueBatch(batch);
+      }
+    } finally {
+      inFlight = false;
+    }
+  }
+
+  async function issueBatch(batch: typeof queue): Promise<void> {
+    // One lock order for every batch (payer, asset, id), so that the batches of two Core processes do not deadlock
+    // on each other's balance rows.
+    batch.sort(
+      (a, b) =>
+        compare(a.g.user, b.g.user) || compare(a.g.asset, b.g.asset) || compare(a.g.guaranteeId, b.g.guaranteeId),
+    );
+    let rows: BatchRow[];
+    try {
+      ({ rows } = await db.query<BatchRow>(ISSUE_BATCH_SQL, [JSON.stringify(batch.map(({ g }) => batchElement(g)))]));
+    } catch {
+      // Nothing of the batch was written (one statement). Each issuance then runs alone, with its own retries, so
+      // that one request's failure (a bad value, a deadlock) is that request's answer only, as without group commit.
+      await Promise.all(batch.map(({ g, resolve, reject }) => issueOne(g).then(resolve, reject)));
+      return;
+    }
+    // Committed: every answer may go out now.
+    const byOrd = new Map(rows.map((r) => [Number(r.ord), r]));
+    await Promise.all(batch.map(({ g, resolve, reject }, i) => outcomeOf(g, byOrd.get(i + 1)).then(resolve, reject)));
+  }
+
   return {
-    issue,
+    issue: options.groupCommit ? issueGrouped : issueOne,
     async get(id) {
       const row = await findById(db, id);
       return row && map(row);
