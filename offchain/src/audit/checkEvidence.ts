@@ -2,10 +2,11 @@ import { createRequire } from "node:module";
 
 import type { Hex } from "viem";
 
-import { decodeClaims, type Claims } from "./decodeClaims.ts";
+import { createSameKeyVerifier, type SameKeyItem, type SameKeyVerifier } from "./blsBatch.ts";
+import { decodeClaimsBytes, type Claims } from "./decodeClaims.ts";
 import { bytesHex, hexBytes } from "./hex.ts";
 import { keccak } from "./keccak.ts";
-import { guaranteeIdOf, payerDigest } from "./payerDigest.ts";
+import { guaranteeIdOf, payerDigest, v1Hashes } from "./payerDigest.ts";
 
 /** One guarantee's evidence: the certificate (claims and BLS signature) and the payer's signature, if published. */
 export interface EvidenceItem {
@@ -88,52 +89,64 @@ export function recoverPayer(digest: Uint8Array, signature: string): PayerCheck 
   }
 }
 
-/** BLS sets verified together; a failing group is re-checked one by one to name the bad certificates. */
-const BLS_GROUP = 128;
+/** Per key (0x-hex), the same-key verifier of this thread: its table of key multiples is built once. */
+const verifiers = new Map<string, SameKeyVerifier | null>();
 
 /**
  * Checks a chunk of guarantees' evidence: decodes each certificate's claims, recomputes its id and the payer's
- * EIP-712 digest, recovers the payer's signature, and verifies every BLS signature under the vault's key for its
- * version with blst's randomized batch check (`verifyMultipleAggregateSignatures`, signatures subgroup-checked),
- * falling back to one `verify` per certificate in a group that fails. Runs in the audit's worker threads.
+ * EIP-712 digest (a V1's straight from its envelope's words, {@link v1Hashes}), recovers the payer's signature, and
+ * verifies every BLS signature (each subgroup-checked on deserialisation) under the vault's key for its version:
+ * all of a version's certificates in one randomized same-key batch check, a failing group bisected down to single
+ * `verify` calls so that exactly the bad certificates are named (blsBatch.ts). Runs in the audit's worker threads.
  */
 export async function checkEvidence(
   items: readonly EvidenceItem[],
   context: EvidenceContext,
 ): Promise<EvidenceResult[]> {
-  const { PublicKey, Signature, verify, verifyMultipleAggregateSignatures } = await blst();
+  const b = await blst();
+  const { PublicKey, Signature } = b;
   const separator = hexBytes(context.requestDomainSeparator);
-  const keys = new Map<number, InstanceType<typeof PublicKey> | null>();
-  const keyOf = (version: number) => {
-    if (!keys.has(version)) {
-      const k = context.keys[version];
+  const verifierOf = (version: number): SameKeyVerifier | null => {
+    const k = context.keys[version];
+    if (!k) return null;
+    let v = verifiers.get(k);
+    if (v === undefined) {
       try {
-        keys.set(version, k ? PublicKey.fromBytes(hexBytes(k), true) : null);
+        v = createSameKeyVerifier(b, PublicKey.fromBytes(hexBytes(k), true));
       } catch {
-        keys.set(version, null);
+        v = null;
       }
+      verifiers.set(k, v);
     }
-    return keys.get(version) ?? null;
+    return v;
   };
   const results: EvidenceResult[] = [];
-  type Pending = {
-    result: EvidenceResult;
-    msg: Uint8Array;
-    pk: InstanceType<typeof PublicKey>;
-    sig: InstanceType<typeof Signature>;
-  };
-  const pending: Pending[] = [];
+  type Pending = { result: EvidenceResult; item: SameKeyItem };
+  const pending = new Map<SameKeyVerifier, Pending[]>();
   for (const item of items) {
-    const claims = decodeClaims(item.claims);
+    let envelope: Buffer | undefined;
+    try {
+      envelope = hexBytes(item.claims);
+    } catch {
+      envelope = undefined;
+    }
+    const claims = envelope ? decodeClaimsBytes(envelope) : "claims are not hex";
     const result: EvidenceResult = { index: item.index, claims, certificate: "malformed", payer: { kind: "missing" } };
     results.push(result);
     if (typeof claims === "string") continue;
-    result.guaranteeId = guaranteeIdOf(claims, separator);
-    const digest = payerDigest(claims, separator);
+    let digest: Buffer;
+    if (claims.version === 1) {
+      const h = v1Hashes(envelope!, separator);
+      result.guaranteeId = bytesHex(h.guaranteeId);
+      digest = h.digest;
+    } else {
+      result.guaranteeId = guaranteeIdOf(claims, separator);
+      digest = payerDigest(claims, separator);
+    }
     result.digest = bytesHex(digest);
     if (item.payerSignature !== undefined) result.payer = recoverPayer(digest, item.payerSignature);
-    const pk = keyOf(claims.version);
-    if (!pk) {
+    const verifier = verifierOf(claims.version);
+    if (!verifier) {
       result.certificate = "noKey";
       continue;
     }
@@ -143,19 +156,13 @@ export async function checkEvidence(
     } catch {
       continue;
     }
-    pending.push({ result, msg: hexBytes(item.claims), pk, sig });
+    let group = pending.get(verifier);
+    if (!group) pending.set(verifier, (group = []));
+    group.push({ result, item: { msg: envelope!, sig } });
   }
-  for (let at = 0; at < pending.length; at += BLS_GROUP) {
-    const group = pending.slice(at, at + BLS_GROUP);
-    let ok = false;
-    try {
-      ok = verifyMultipleAggregateSignatures(group, false, false);
-    } catch {
-      ok = false;
-    }
-    for (const p of group) {
-      p.result.certificate = ok || verify(p.msg, p.pk, p.sig, false, false) ? "ok" : "bad";
-    }
+  for (const [verifier, group] of pending) {
+    const ok = verifier.verify(group.map((p) => p.item));
+    group.forEach((p, i) => (p.result.certificate = ok[i] ? "ok" : "bad"));
   }
   return results;
 }

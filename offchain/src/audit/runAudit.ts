@@ -42,7 +42,7 @@ export async function runAudit(ports: AuditPorts, options: AuditOptions): Promis
   const started = performance.now();
   const progress = options.progress ?? (() => {});
   const maxDifferences = options.maxDifferences ?? 1_000;
-  const chunkSize = options.chunkSize ?? 512;
+  const chunkSize = options.chunkSize ?? 2_048;
   const { chain } = ports;
   const asset = lower(options.asset);
   const differences: Difference[] = [];
