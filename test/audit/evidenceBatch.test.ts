@@ -15,6 +15,13 @@ import {
   type SameKeyItem,
 } from "../../offchain/src/audit/blsBatch.ts";
 import { checkEvidence, type EvidenceItem } from "../../offchain/src/audit/checkEvidence.ts";
+import {
+  ECDSA_BISECT_FLOOR,
+  checkKnownKeySignatures,
+  ecdsaBatchStats,
+  knownKeyBatchHolds,
+  type KnownKeySignature,
+} from "../../offchain/src/audit/ecdsaBatch.ts";
 import { decodeClaims, type Claims } from "../../offchain/src/audit/decodeClaims.ts";
 import { hexBytes } from "../../offchain/src/audit/hex.ts";
 import { keccak, nativeKeccak } from "../../offchain/src/audit/keccak.ts";
@@ -30,6 +37,7 @@ type Sig = InstanceType<typeof Signature>;
 
 const secp = createRequire(import.meta.url)("secp256k1/bindings") as {
   ecdsaSign(message: Uint8Array, key: Uint8Array): { signature: Uint8Array; recid: number };
+  signatureNormalize(signature: Uint8Array): Uint8Array;
   publicKeyCreate(key: Uint8Array, compressed: boolean): Uint8Array;
 };
 const VAULT: Address = "0xa15bb66138824a1c7167f5e85b957d04dd34e468";
@@ -201,6 +209,51 @@ describe("audit: batched evidence checks", function () {
     });
   });
 
+  describe("randomized known-key ECDSA batch (ecdsaBatch.ts)", function () {
+    const sep = hexBytes(separator);
+    const signed = items.map((x, i): KnownKeySignature => {
+      const k = payerKeys[i % payerKeys.length]!;
+      return {
+        digest: payerDigest(decodeClaims(x.claims) as Claims, sep),
+        signature: hexBytes(x.payerSignature!),
+        key: secp.publicKeyCreate(k, false),
+      };
+    });
+    const failing = (ok: boolean[]) => ok.flatMap((x, i) => (x ? [] : [i]));
+
+    it("passes 300 signatures by 4 payers in one batch check", function () {
+      const before = { ...ecdsaBatchStats };
+      expect(failing(checkKnownKeySignatures(signed))).to.deep.equal([]);
+      expect(ecdsaBatchStats.batchChecks - before.batchChecks).to.equal(1);
+      expect(ecdsaBatchStats.singleChecks - before.singleChecks).to.equal(0);
+    });
+
+    it("names exactly the signature by another key, the one with the other v, and the one over another digest", function () {
+      const altered = signed.map((x) => ({ ...x }));
+      const other = secp.ecdsaSign(altered[40]!.digest, payerKeys[3]!);
+      altered[40]!.signature = Buffer.from([...other.signature, 27 + other.recid]);
+      const flipped = Buffer.from(altered[41]!.signature);
+      flipped[64] = flipped[64] === 27 ? 28 : 27;
+      altered[41]!.signature = flipped;
+      altered[299]!.digest = signed[298]!.digest;
+      const before = { ...ecdsaBatchStats };
+      expect(failing(checkKnownKeySignatures(altered))).to.deep.equal([40, 41, 299]);
+      expect(ecdsaBatchStats.singleChecks - before.singleChecks).to.be.at.most(3 * ECDSA_BISECT_FLOOR);
+      expect(ecdsaBatchStats.batchChecks - before.batchChecks).to.be.at.most(3 * 2 * Math.ceil(Math.log2(300)) + 1);
+    });
+
+    it("fails the batch when one signature's x is not on the curve, and names it", function () {
+      const altered = signed.slice(0, 30).map((x) => ({ ...x }));
+      // x = 5 is not the x-coordinate of a secp256k1 point (5^3 + 7 = 132 is not a square mod p).
+      const sig = Buffer.from(altered[7]!.signature);
+      sig.fill(0, 0, 32);
+      sig[31] = 5;
+      altered[7]!.signature = sig;
+      expect(knownKeyBatchHolds(altered)).to.equal(false);
+      expect(failing(checkKnownKeySignatures(altered))).to.deep.equal([7]);
+    });
+  });
+
   describe("checkEvidence", function () {
     it("accepts 300 honest guarantees: every certificate ok, every payer recovered, ids and digests recomputed", async function () {
       const results = await checkEvidence(items, context);
@@ -233,6 +286,31 @@ describe("audit: batched evidence checks", function () {
       expect(wrong.map((r) => [r.index, r.payer])).to.deep.equal([
         [201, { kind: "recovered", address: addressOf(other) }],
       ]);
+    });
+
+    it("names a new payer's forged first signature (recovered singly, its key not kept) and checks its later ones", async function () {
+      const fresh = hexToBytes(keccak256(numberToHex(77, { size: 32 })));
+      const forger = hexToBytes(keccak256(numberToHex(78, { size: 32 })));
+      const user = addressOf(fresh);
+      const own = items.slice(0, 12).map((x, i) => {
+        const claims = decodeClaims(x.claims) as Claims;
+        const g: GuaranteeV1 = { ...claims, version: 1, user, reqId: claims.reqId + 10_000n } as GuaranteeV1;
+        const envelope = encodeEnvelope(g);
+        const { signature, recid } = secp.ecdsaSign(hexToBytes(digestOf(g)), i === 0 || i === 9 ? forger : fresh);
+        return {
+          index: i,
+          claims: envelope,
+          blsSignature: bytesToHex(sk.sign(hexToBytes(envelope)).toBytes(false)),
+          payerSignature: bytesToHex(Uint8Array.from([...signature, 27 + recid])),
+        };
+      });
+      const results = await checkEvidence(own, context);
+      expect(results.map((r) => r.certificate)).to.deep.equal(own.map(() => "ok"));
+      expect(
+        results.map((r) => (r.payer.kind === "recovered" && r.payer.address === user ? "ok" : r.payer)),
+      ).to.deep.equal(
+        own.map((_, i) => (i === 0 || i === 9 ? { kind: "recovered", address: addressOf(forger) } : "ok")),
+      );
     });
 
     it("keeps a malformed signature (not a G2 point) apart from the batch: malformed, the others ok", async function () {

@@ -1,4 +1,6 @@
-import { randomBytes } from "node:crypto";
+import { multiScalarSum, randomScalars, SCALAR_BYTES, settleByBisection } from "./multiScalar.ts";
+
+export { randomScalars, SCALAR_BYTES };
 
 type Blst = typeof import("@chainsafe/blst");
 type PublicKey = InstanceType<Blst["PublicKey"]>;
@@ -10,87 +12,15 @@ export interface SameKeyItem {
   sig: Signature;
 }
 
-/** Bytes of each random scalar: 64 bits, the soundness of one batch check being 2^-64. */
-export const SCALAR_BYTES = 8;
-
 /** Groups this small (or smaller) that fail the batch check are settled by one `verify` per certificate. */
 export const BISECT_FLOOR = 4;
 
 /**
- * `n` random scalars of 64 bits, little-endian, from the operating system's CSPRNG (`crypto.randomBytes`), each
- * non-zero (a zero is drawn again): a scalar is in [1, 2^64), so that no certificate drops out of the check.
- */
-export function randomScalars(n: number): Buffer {
-  const bytes = randomBytes(n * SCALAR_BYTES);
-  for (let i = 0; i < n; i++) {
-    while (bytes.subarray(i * SCALAR_BYTES, (i + 1) * SCALAR_BYTES).every((b) => b === 0)) {
-      randomBytes(SCALAR_BYTES).copy(bytes, i * SCALAR_BYTES);
-    }
-  }
-  return bytes;
-}
-
-/** Bits [at, at + c) of the 64-bit little-endian scalar `i` (c <= 16). */
-function digitOf(scalars: Buffer, i: number, at: number, c: number): number {
-  const o = i * SCALAR_BYTES;
-  const lo = scalars.readUInt32LE(o);
-  const hi = scalars.readUInt32LE(o + 4);
-  let v: number;
-  if (at >= 32) v = hi >>> (at - 32);
-  else {
-    v = lo >>> at;
-    if (at + c > 32) v |= hi << (32 - at);
-  }
-  return v & ((1 << c) - 1);
-}
-
-/** The window (bits per bucket digit) that makes the fewest point additions for `n` points; at least 1. */
-function windowFor(n: number): number {
-  let best = 1;
-  let bestCost = Infinity;
-  for (let c = 1; c <= 12; c++) {
-    // Per window: every point into its bucket, one native call per bucket (about an addition's cost), and the
-    // buckets' weighted sum as c sums of 2^(c-1) buckets.
-    const cost = Math.ceil(64 / c) * (n + (2 ** c - 1) * 1.5 + c * 2 ** (c - 1));
-    if (cost < bestCost) [best, bestCost] = [c, cost];
-  }
-  return best;
-}
-
-/**
- * `sum r_i * points_i` over G2 with the 64-bit `scalars`, by Pippenger's buckets on blst's point addition
- * (`aggregateSignatures`, the only G2 arithmetic the binding exposes): for each window of c bits, each point is added
- * into the bucket of its digit; the buckets' weighted sums, split by bit, give one sum C_j per bit j of the scalars,
- * and `sum 2^j C_j` is folded by doubling (blst's addition doubles equal points). About 64/c additions per point.
+ * `sum r_i * points_i` over G2 with the 64-bit `scalars` ({@link multiScalarSum}) on blst's point addition
+ * (`aggregateSignatures`, the only G2 arithmetic the binding exposes; it doubles equal points).
  */
 export function multiScalarG2(blst: Blst, points: readonly Signature[], scalars: Buffer): Signature | undefined {
-  const { aggregateSignatures } = blst;
-  const n = points.length;
-  const c = windowFor(n);
-  const perBit: Signature[][] = Array.from({ length: 64 }, () => []);
-  for (let at = 0; at < 64; at += c) {
-    const width = Math.min(c, 64 - at);
-    const buckets: Signature[][] = Array.from({ length: 1 << width }, () => []);
-    for (let i = 0; i < n; i++) {
-      const d = digitOf(scalars, i, at, width);
-      if (d !== 0) buckets[d]!.push(points[i]!);
-    }
-    for (let d = 1; d < buckets.length; d++) {
-      const bucket = buckets[d]!;
-      if (bucket.length === 0) continue;
-      const sum = bucket.length === 1 ? bucket[0]! : aggregateSignatures(bucket, false);
-      for (let k = 0; k < width; k++) if (d & (1 << k)) perBit[at + k]!.push(sum);
-    }
-  }
-  let acc: Signature | undefined;
-  for (let j = 63; j >= 0; j--) {
-    if (acc) acc = aggregateSignatures([acc, acc], false);
-    const bit = perBit[j]!;
-    if (bit.length === 0) continue;
-    const cj = bit.length === 1 ? bit[0]! : aggregateSignatures(bit, false);
-    acc = acc ? aggregateSignatures([acc, cj], false) : cj;
-  }
-  return acc;
+  return multiScalarSum(points, scalars, (ps) => blst.aggregateSignatures(ps, false), 1.5);
 }
 
 /**
@@ -184,29 +114,12 @@ export function createSameKeyVerifier(blst: Blst, pk: PublicKey): SameKeyVerifie
   };
   return {
     verify(items) {
-      const ok: boolean[] = new Array<boolean>(items.length).fill(false);
-      const singly = (from: number, to: number) => {
-        for (let i = from; i < to; i++) ok[i] = single(items[i]!);
-      };
-      // Settles items[from, to) and says whether the group passed the batch check as a whole. A group that
-      // failed its check (its parent) and is small is verified one by one; any other is batch-checked first.
-      const settle = (from: number, to: number, failed: boolean): boolean => {
-        if (!failed && to - from > 1 && holds(items.slice(from, to))) {
-          ok.fill(true, from, to);
-          return true;
-        }
-        if (to - from <= BISECT_FLOOR) {
-          singly(from, to);
-          return false;
-        }
-        const mid = from + ((to - from) >> 1);
-        const left = settle(from, mid, false);
-        const right = settle(mid, to, false);
-        if (left && right) singly(from, to);
-        return false;
-      };
-      settle(0, items.length, false);
-      return ok;
+      return settleByBisection(
+        items.length,
+        (from, to) => holds(items.slice(from, to)),
+        (i) => single(items[i]!),
+        BISECT_FLOOR,
+      );
     },
     get batchChecks() {
       return batchChecks;

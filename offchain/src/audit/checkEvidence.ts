@@ -1,9 +1,8 @@
-import { createRequire } from "node:module";
-
 import type { Hex } from "viem";
 
 import { createSameKeyVerifier, type SameKeyItem, type SameKeyVerifier } from "./blsBatch.ts";
 import { decodeClaimsBytes, type Claims } from "./decodeClaims.ts";
+import { checkKnownKeySignatures, secp256k1, type KnownKeySignature } from "./ecdsaBatch.ts";
 import { bytesHex, hexBytes } from "./hex.ts";
 import { keccak } from "./keccak.ts";
 import { guaranteeIdOf, payerDigest, v1Hashes } from "./payerDigest.ts";
@@ -45,16 +44,6 @@ export interface EvidenceResult {
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 const HALF_N = N >> 1n;
 
-interface NativeSecp256k1 {
-  ecdsaRecover(signature: Uint8Array, recid: number, message: Uint8Array, compressed: boolean): Uint8Array;
-}
-let secp: NativeSecp256k1 | undefined;
-function secp256k1(): NativeSecp256k1 {
-  // The N-API binding itself (not the package root, which would silently fall back to JavaScript).
-  secp ??= createRequire(import.meta.url)("secp256k1/bindings") as NativeSecp256k1;
-  return secp;
-}
-
 type Blst = typeof import("@chainsafe/blst");
 let blstModule: Blst | undefined;
 async function blst(): Promise<Blst> {
@@ -63,31 +52,54 @@ async function blst(): Promise<Blst> {
 }
 
 /**
+ * A payer signature's bytes if it has the form the vault's `SignatureChecker` accepts for an EOA payer, the checks of
+ * OpenZeppelin's `ECDSA.tryRecover(bytes32, bytes)` in its order (65 bytes, low s, v 27 or 28, r and s in range),
+ * else why not.
+ */
+function payerSignatureForm(signature: string): Buffer | string {
+  let sig: Buffer;
+  try {
+    sig = hexBytes(signature);
+  } catch {
+    return "not hex";
+  }
+  if (sig.length !== 65) return `${sig.length} bytes, not 65`;
+  const r = BigInt(bytesHex(sig.subarray(0, 32)));
+  const s = BigInt(bytesHex(sig.subarray(32, 64)));
+  const v = sig[64]!;
+  if (s > HALF_N) return "high s";
+  if (v !== 27 && v !== 28) return `v is ${v}`;
+  if (r === 0n || r >= N || s === 0n) return "r or s out of range";
+  return sig;
+}
+
+/** The recovery of a well-formed signature, with the key (65-byte uncompressed) when a point recovers. */
+function recoverKey(digest: Uint8Array, sig: Buffer): { check: PayerCheck; key?: Uint8Array } {
+  try {
+    const key = secp256k1().ecdsaRecover(sig.subarray(0, 64), sig[64]! - 27, digest, false);
+    return { check: { kind: "recovered", address: bytesHex(keccak(key.subarray(1)).subarray(12)) }, key };
+  } catch {
+    return { check: { kind: "refused", reason: "no point recovers" } };
+  }
+}
+
+/**
  * What the vault's `SignatureChecker` would make of `signature` for an EOA payer: the checks of OpenZeppelin's
  * `ECDSA.tryRecover(bytes32, bytes)` in its order (65 bytes, low s, v 27 or 28, r and s in range, a point), then
  * the recovered address.
  */
 export function recoverPayer(digest: Uint8Array, signature: string): PayerCheck {
-  let sig: Buffer;
-  try {
-    sig = hexBytes(signature);
-  } catch {
-    return { kind: "refused", reason: "not hex" };
-  }
-  if (sig.length !== 65) return { kind: "refused", reason: `${sig.length} bytes, not 65` };
-  const r = BigInt(bytesHex(sig.subarray(0, 32)));
-  const s = BigInt(bytesHex(sig.subarray(32, 64)));
-  const v = sig[64]!;
-  if (s > HALF_N) return { kind: "refused", reason: "high s" };
-  if (v !== 27 && v !== 28) return { kind: "refused", reason: `v is ${v}` };
-  if (r === 0n || r >= N || s === 0n) return { kind: "refused", reason: "r or s out of range" };
-  try {
-    const pub = secp256k1().ecdsaRecover(sig.subarray(0, 64), v - 27, digest, false);
-    return { kind: "recovered", address: bytesHex(keccak(pub.subarray(1)).subarray(12)) };
-  } catch {
-    return { kind: "refused", reason: "no point recovers" };
-  }
+  const sig = payerSignatureForm(signature);
+  return typeof sig === "string" ? { kind: "refused", reason: sig } : recoverKey(digest, sig).check;
 }
+
+/**
+ * Per payer address, the key one of its signatures recovered to in this thread: its later signatures are checked
+ * against it in a batch (ecdsaBatch.ts) rather than recovered one by one. A signature recovering to that address
+ * proves the key is the payer's (the address is the key's hash).
+ */
+const payerKeys = new Map<string, Uint8Array>();
+const MAX_PAYER_KEYS = 100_000;
 
 /** Per key (0x-hex), the same-key verifier of this thread: its table of key multiples is built once. */
 const verifiers = new Map<string, SameKeyVerifier | null>();
@@ -123,6 +135,7 @@ export async function checkEvidence(
   const results: EvidenceResult[] = [];
   type Pending = { result: EvidenceResult; item: SameKeyItem };
   const pending = new Map<SameKeyVerifier, Pending[]>();
+  const payers: { result: EvidenceResult; user: Hex; check: KnownKeySignature }[] = [];
   for (const item of items) {
     let envelope: Buffer | undefined;
     try {
@@ -144,7 +157,19 @@ export async function checkEvidence(
       digest = payerDigest(claims, separator);
     }
     result.digest = bytesHex(digest);
-    if (item.payerSignature !== undefined) result.payer = recoverPayer(digest, item.payerSignature);
+    if (item.payerSignature !== undefined) {
+      const sig = payerSignatureForm(item.payerSignature);
+      const key = payerKeys.get(claims.user);
+      if (typeof sig === "string") result.payer = { kind: "refused", reason: sig };
+      else if (key) payers.push({ result, user: claims.user, check: { digest, signature: sig, key } });
+      else {
+        const recovered = recoverKey(digest, sig);
+        result.payer = recovered.check;
+        if (recovered.key && recovered.check.kind === "recovered" && recovered.check.address === claims.user) {
+          if (payerKeys.size < MAX_PAYER_KEYS) payerKeys.set(claims.user, recovered.key);
+        }
+      }
+    }
     const verifier = verifierOf(claims.version);
     if (!verifier) {
       result.certificate = "noKey";
@@ -160,6 +185,12 @@ export async function checkEvidence(
     if (!group) pending.set(verifier, (group = []));
     group.push({ result, item: { msg: envelope!, sig } });
   }
+  const recovers = checkKnownKeySignatures(payers.map((p) => p.check));
+  payers.forEach((p, i) => {
+    p.result.payer = recovers[i]
+      ? { kind: "recovered", address: p.user }
+      : recoverPayer(p.check.digest, bytesHex(p.check.signature));
+  });
   for (const [verifier, group] of pending) {
     const ok = verifier.verify(group.map((p) => p.item));
     group.forEach((p, i) => (p.result.certificate = ok[i] ? "ok" : "bad"));
