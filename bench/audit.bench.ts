@@ -175,9 +175,22 @@ const chain: ChainFacts = {
 };
 const setupSeconds = (performance.now() - setupStart) / 1000;
 
+/** This process's main thread's CPU seconds (Linux `/proc`; 100 ticks a second), undefined elsewhere. */
+function mainThreadCpuSeconds(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 const PAGE = 5_000;
 const pool = createEvidencePool();
 const loadAtStart = loadavg();
+const cpu0 = process.cpuUsage();
+const main0 = mainThreadCpuSeconds();
 const t0 = performance.now();
 const verdict = await runAudit(
   {
@@ -210,6 +223,11 @@ const verdict = await runAudit(
   { cycleId: CYCLE, asset: ASSET, progress: (line) => process.stderr.write(`audit bench: ${line}\n`) },
 );
 const seconds = (performance.now() - t0) / 1000;
+// The process's CPU time (every thread: the main thread and the evidence workers) over the audit alone.
+const cpu = process.cpuUsage(cpu0);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+const main1 = mainThreadCpuSeconds();
+const mainCpuSeconds = main0 === undefined || main1 === undefined ? undefined : main1 - main0;
 await pool.close();
 console.log(
   JSON.stringify({
@@ -218,6 +236,11 @@ console.log(
     workers: availableParallelism(),
     auditSeconds: Math.round(seconds * 100) / 100,
     perGuaranteeMs: Math.round((seconds * 1e6) / guaranteeCount) / 1000,
+    auditCpuSeconds: Math.round(cpuSeconds * 100) / 100,
+    cpuMsPerGuarantee: Math.round((cpuSeconds * 1e6) / guaranteeCount) / 1000,
+    // The main thread's share (pages, batch hash, positions, comparisons); the rest is the evidence workers and
+    // blst's own thread pool.
+    mainThreadCpuSeconds: mainCpuSeconds === undefined ? null : Math.round(mainCpuSeconds * 100) / 100,
     setupSeconds: Math.round(setupSeconds * 10) / 10,
     verdict: verdict.verdict,
     differences: verdict.differenceCount,

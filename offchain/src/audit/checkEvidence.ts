@@ -1,11 +1,11 @@
-import { createRequire } from "node:module";
-
 import type { Hex } from "viem";
 
-import { decodeClaims, type Claims } from "./decodeClaims.ts";
+import { createSameKeyVerifier, type SameKeyItem, type SameKeyVerifier } from "./blsBatch.ts";
+import { decodeClaimsBytes, type Claims } from "./decodeClaims.ts";
+import { checkKnownKeySignatures, secp256k1, type KnownKeySignature } from "./ecdsaBatch.ts";
 import { bytesHex, hexBytes } from "./hex.ts";
 import { keccak } from "./keccak.ts";
-import { guaranteeIdOf, payerDigest } from "./payerDigest.ts";
+import { guaranteeIdOf, payerDigest, v1Hashes } from "./payerDigest.ts";
 
 /** One guarantee's evidence: the certificate (claims and BLS signature) and the payer's signature, if published. */
 export interface EvidenceItem {
@@ -44,16 +44,6 @@ export interface EvidenceResult {
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 const HALF_N = N >> 1n;
 
-interface NativeSecp256k1 {
-  ecdsaRecover(signature: Uint8Array, recid: number, message: Uint8Array, compressed: boolean): Uint8Array;
-}
-let secp: NativeSecp256k1 | undefined;
-function secp256k1(): NativeSecp256k1 {
-  // The N-API binding itself (not the package root, which would silently fall back to JavaScript).
-  secp ??= createRequire(import.meta.url)("secp256k1/bindings") as NativeSecp256k1;
-  return secp;
-}
-
 type Blst = typeof import("@chainsafe/blst");
 let blstModule: Blst | undefined;
 async function blst(): Promise<Blst> {
@@ -62,78 +52,126 @@ async function blst(): Promise<Blst> {
 }
 
 /**
+ * A payer signature's bytes if it has the form the vault's `SignatureChecker` accepts for an EOA payer, the checks of
+ * OpenZeppelin's `ECDSA.tryRecover(bytes32, bytes)` in its order (65 bytes, low s, v 27 or 28, r and s in range),
+ * else why not.
+ */
+function payerSignatureForm(signature: string): Buffer | string {
+  let sig: Buffer;
+  try {
+    sig = hexBytes(signature);
+  } catch {
+    return "not hex";
+  }
+  if (sig.length !== 65) return `${sig.length} bytes, not 65`;
+  const r = BigInt(bytesHex(sig.subarray(0, 32)));
+  const s = BigInt(bytesHex(sig.subarray(32, 64)));
+  const v = sig[64]!;
+  if (s > HALF_N) return "high s";
+  if (v !== 27 && v !== 28) return `v is ${v}`;
+  if (r === 0n || r >= N || s === 0n) return "r or s out of range";
+  return sig;
+}
+
+/** The recovery of a well-formed signature, with the key (65-byte uncompressed) when a point recovers. */
+function recoverKey(digest: Uint8Array, sig: Buffer): { check: PayerCheck; key?: Uint8Array } {
+  try {
+    const key = secp256k1().ecdsaRecover(sig.subarray(0, 64), sig[64]! - 27, digest, false);
+    return { check: { kind: "recovered", address: bytesHex(keccak(key.subarray(1)).subarray(12)) }, key };
+  } catch {
+    return { check: { kind: "refused", reason: "no point recovers" } };
+  }
+}
+
+/**
  * What the vault's `SignatureChecker` would make of `signature` for an EOA payer: the checks of OpenZeppelin's
  * `ECDSA.tryRecover(bytes32, bytes)` in its order (65 bytes, low s, v 27 or 28, r and s in range, a point), then
  * the recovered address.
  */
 export function recoverPayer(digest: Uint8Array, signature: string): PayerCheck {
-  let sig: Buffer;
-  try {
-    sig = hexBytes(signature);
-  } catch {
-    return { kind: "refused", reason: "not hex" };
-  }
-  if (sig.length !== 65) return { kind: "refused", reason: `${sig.length} bytes, not 65` };
-  const r = BigInt(bytesHex(sig.subarray(0, 32)));
-  const s = BigInt(bytesHex(sig.subarray(32, 64)));
-  const v = sig[64]!;
-  if (s > HALF_N) return { kind: "refused", reason: "high s" };
-  if (v !== 27 && v !== 28) return { kind: "refused", reason: `v is ${v}` };
-  if (r === 0n || r >= N || s === 0n) return { kind: "refused", reason: "r or s out of range" };
-  try {
-    const pub = secp256k1().ecdsaRecover(sig.subarray(0, 64), v - 27, digest, false);
-    return { kind: "recovered", address: bytesHex(keccak(pub.subarray(1)).subarray(12)) };
-  } catch {
-    return { kind: "refused", reason: "no point recovers" };
-  }
+  const sig = payerSignatureForm(signature);
+  return typeof sig === "string" ? { kind: "refused", reason: sig } : recoverKey(digest, sig).check;
 }
 
-/** BLS sets verified together; a failing group is re-checked one by one to name the bad certificates. */
-const BLS_GROUP = 128;
+/**
+ * Per payer address, the key one of its signatures recovered to in this thread: its later signatures are checked
+ * against it in a batch (ecdsaBatch.ts) rather than recovered one by one. A signature recovering to that address
+ * proves the key is the payer's (the address is the key's hash).
+ */
+const payerKeys = new Map<string, Uint8Array>();
+const MAX_PAYER_KEYS = 100_000;
+
+/** Per key (0x-hex), the same-key verifier of this thread: its table of key multiples is built once. */
+const verifiers = new Map<string, SameKeyVerifier | null>();
 
 /**
  * Checks a chunk of guarantees' evidence: decodes each certificate's claims, recomputes its id and the payer's
- * EIP-712 digest, recovers the payer's signature, and verifies every BLS signature under the vault's key for its
- * version with blst's randomized batch check (`verifyMultipleAggregateSignatures`, signatures subgroup-checked),
- * falling back to one `verify` per certificate in a group that fails. Runs in the audit's worker threads.
+ * EIP-712 digest (a V1's straight from its envelope's words, {@link v1Hashes}), recovers the payer's signature, and
+ * verifies every BLS signature (each subgroup-checked on deserialisation) under the vault's key for its version:
+ * all of a version's certificates in one randomized same-key batch check, a failing group bisected down to single
+ * `verify` calls so that exactly the bad certificates are named (blsBatch.ts). Runs in the audit's worker threads.
  */
 export async function checkEvidence(
   items: readonly EvidenceItem[],
   context: EvidenceContext,
 ): Promise<EvidenceResult[]> {
-  const { PublicKey, Signature, verify, verifyMultipleAggregateSignatures } = await blst();
+  const b = await blst();
+  const { PublicKey, Signature } = b;
   const separator = hexBytes(context.requestDomainSeparator);
-  const keys = new Map<number, InstanceType<typeof PublicKey> | null>();
-  const keyOf = (version: number) => {
-    if (!keys.has(version)) {
-      const k = context.keys[version];
+  const verifierOf = (version: number): SameKeyVerifier | null => {
+    const k = context.keys[version];
+    if (!k) return null;
+    let v = verifiers.get(k);
+    if (v === undefined) {
       try {
-        keys.set(version, k ? PublicKey.fromBytes(hexBytes(k), true) : null);
+        v = createSameKeyVerifier(b, PublicKey.fromBytes(hexBytes(k), true));
       } catch {
-        keys.set(version, null);
+        v = null;
       }
+      verifiers.set(k, v);
     }
-    return keys.get(version) ?? null;
+    return v;
   };
   const results: EvidenceResult[] = [];
-  type Pending = {
-    result: EvidenceResult;
-    msg: Uint8Array;
-    pk: InstanceType<typeof PublicKey>;
-    sig: InstanceType<typeof Signature>;
-  };
-  const pending: Pending[] = [];
+  type Pending = { result: EvidenceResult; item: SameKeyItem };
+  const pending = new Map<SameKeyVerifier, Pending[]>();
+  const payers: { result: EvidenceResult; user: Hex; check: KnownKeySignature }[] = [];
   for (const item of items) {
-    const claims = decodeClaims(item.claims);
+    let envelope: Buffer | undefined;
+    try {
+      envelope = hexBytes(item.claims);
+    } catch {
+      envelope = undefined;
+    }
+    const claims = envelope ? decodeClaimsBytes(envelope) : "claims are not hex";
     const result: EvidenceResult = { index: item.index, claims, certificate: "malformed", payer: { kind: "missing" } };
     results.push(result);
     if (typeof claims === "string") continue;
-    result.guaranteeId = guaranteeIdOf(claims, separator);
-    const digest = payerDigest(claims, separator);
+    let digest: Buffer;
+    if (claims.version === 1) {
+      const h = v1Hashes(envelope!, separator);
+      result.guaranteeId = bytesHex(h.guaranteeId);
+      digest = h.digest;
+    } else {
+      result.guaranteeId = guaranteeIdOf(claims, separator);
+      digest = payerDigest(claims, separator);
+    }
     result.digest = bytesHex(digest);
-    if (item.payerSignature !== undefined) result.payer = recoverPayer(digest, item.payerSignature);
-    const pk = keyOf(claims.version);
-    if (!pk) {
+    if (item.payerSignature !== undefined) {
+      const sig = payerSignatureForm(item.payerSignature);
+      const key = payerKeys.get(claims.user);
+      if (typeof sig === "string") result.payer = { kind: "refused", reason: sig };
+      else if (key) payers.push({ result, user: claims.user, check: { digest, signature: sig, key } });
+      else {
+        const recovered = recoverKey(digest, sig);
+        result.payer = recovered.check;
+        if (recovered.key && recovered.check.kind === "recovered" && recovered.check.address === claims.user) {
+          if (payerKeys.size < MAX_PAYER_KEYS) payerKeys.set(claims.user, recovered.key);
+        }
+      }
+    }
+    const verifier = verifierOf(claims.version);
+    if (!verifier) {
       result.certificate = "noKey";
       continue;
     }
@@ -143,19 +181,19 @@ export async function checkEvidence(
     } catch {
       continue;
     }
-    pending.push({ result, msg: hexBytes(item.claims), pk, sig });
+    let group = pending.get(verifier);
+    if (!group) pending.set(verifier, (group = []));
+    group.push({ result, item: { msg: envelope!, sig } });
   }
-  for (let at = 0; at < pending.length; at += BLS_GROUP) {
-    const group = pending.slice(at, at + BLS_GROUP);
-    let ok = false;
-    try {
-      ok = verifyMultipleAggregateSignatures(group, false, false);
-    } catch {
-      ok = false;
-    }
-    for (const p of group) {
-      p.result.certificate = ok || verify(p.msg, p.pk, p.sig, false, false) ? "ok" : "bad";
-    }
+  const recovers = checkKnownKeySignatures(payers.map((p) => p.check));
+  payers.forEach((p, i) => {
+    p.result.payer = recovers[i]
+      ? { kind: "recovered", address: p.user }
+      : recoverPayer(p.check.digest, bytesHex(p.check.signature));
+  });
+  for (const [verifier, group] of pending) {
+    const ok = verifier.verify(group.map((p) => p.item));
+    group.forEach((p, i) => (p.result.certificate = ok[i] ? "ok" : "bad"));
   }
   return results;
 }

@@ -72,6 +72,11 @@ export function decodeClaims(claims: string): Claims | string {
   } catch {
     return "claims are not hex";
   }
+  return decodeClaimsBytes(b);
+}
+
+/** {@link decodeClaims} of the envelope's bytes. */
+export function decodeClaimsBytes(b: Buffer): Claims | string {
   if (b.length < 96 || b.length % 32 !== 0) return `envelope is ${b.length} bytes`;
   if (!paddedWith(b, 0, U64_PAD)) return "envelope version is not a uint64";
   const version = Number(wordToBigInt(b, 0));

@@ -66,3 +66,25 @@ export function guaranteeIdOf(claims: Claims, requestDomainSeparator: Uint8Array
     word(claims.reqId),
   ).toString("hex")}`;
 }
+
+/** Where a V1 envelope's inner words start: `abi.encode(uint64 version, bytes inner)` puts them after 3 words. */
+const V1_INNER = 96;
+const WORD = 32;
+
+/**
+ * A V1 certificate's guarantee id and payer digest straight from its envelope's bytes, hashing each once: the inner
+ * words are (domain, cycleId, version, user, recipient, reqId, amount, asset, timestamp), and once
+ * `decodeClaimsBytes` has accepted the envelope as canonical (addresses and uint64s zero-padded), they are
+ * byte for byte the ABI words that {@link guaranteeIdOf} and {@link payerDigest} re-encode from the decoded claims;
+ * the struct hash's six fields are inner words 3 to 8 in their order. Only for envelopes that decoded as V1.
+ * test/audit/evidenceBatch.test.ts checks it against the two definitions above.
+ */
+export function v1Hashes(
+  envelope: Buffer,
+  requestDomainSeparator: Uint8Array,
+): { guaranteeId: Buffer; digest: Buffer } {
+  const w = (i: number) => envelope.subarray(V1_INNER + i * WORD, V1_INNER + (i + 1) * WORD);
+  const guaranteeId = keccak(requestDomainSeparator, w(3), w(4), w(7), w(5));
+  const structHash = keccak(V1_TYPEHASH, envelope.subarray(V1_INNER + 3 * WORD, V1_INNER + 9 * WORD));
+  return { guaranteeId, digest: keccak(PREFIX, requestDomainSeparator, structHash) };
+}

@@ -31,6 +31,9 @@ export interface AuditPorts {
 
 const lower = (s: string) => s.toLowerCase() as Hex;
 
+/** Evidence chunk streams, payers split among them (see the batch loop). */
+const STREAMS = 8;
+
 /**
  * Audits one committed (cycle, asset) from the published batch and the chain: every certificate's BLS signature
  * under the vault's key for its version and its fields against the batch, every payer's signature (ECDSA by the
@@ -42,7 +45,7 @@ export async function runAudit(ports: AuditPorts, options: AuditOptions): Promis
   const started = performance.now();
   const progress = options.progress ?? (() => {});
   const maxDifferences = options.maxDifferences ?? 1_000;
-  const chunkSize = options.chunkSize ?? 512;
+  const chunkSize = options.chunkSize ?? 2_048;
   const { chain } = ports;
   const asset = lower(options.asset);
   const differences: Difference[] = [];
@@ -77,11 +80,14 @@ export async function runAudit(ports: AuditPorts, options: AuditOptions): Promis
   const entries: PublishedGuarantee[] = [];
   const checks: Promise<EvidenceResult[]>[] = [];
   let previous: string | undefined;
-  let chunk: EvidenceItem[] = [];
+  // Evidence goes out in STREAMS chunk streams, each payer to one stream (by first appearance), so that a chunk holds
+  // a few payers' signatures: each distinct payer key costs its chunk's ECDSA batch check one multiplication.
+  const streams: EvidenceItem[][] = Array.from({ length: STREAMS }, () => []);
+  const streamOf = new Map<string, number>();
   let pageNo = 0;
-  const flush = () => {
-    if (chunk.length > 0) checks.push(ports.evidence.check(chunk, context));
-    chunk = [];
+  const flush = (k: number) => {
+    if (streams[k]!.length > 0) checks.push(ports.evidence.check(streams[k]!, context));
+    streams[k] = [];
   };
   for await (const page of ports.batch.pages()) {
     pageNo++;
@@ -103,13 +109,17 @@ export async function runAudit(ports: AuditPorts, options: AuditOptions): Promis
       entries.push(g);
       const payerSignature = g.payerSignature ?? chainV2.get(id)?.payerSignature;
       if (g.certificate) {
-        chunk.push({ index, claims: g.certificate.claims, blsSignature: g.certificate.blsSignature, payerSignature });
-        if (chunk.length >= chunkSize) flush();
+        const user = lower(g.user);
+        let k = streamOf.get(user);
+        if (k === undefined) streamOf.set(user, (k = streamOf.size % STREAMS));
+        const stream = streams[k]!;
+        stream.push({ index, claims: g.certificate.claims, blsSignature: g.certificate.blsSignature, payerSignature });
+        if (stream.length >= chunkSize) flush(k);
       }
     }
     progress(`batch: page ${pageNo}, ${entries.length}/${cycle.batch.guaranteeCount} guarantees read`);
   }
-  flush();
+  for (let k = 0; k < STREAMS; k++) flush(k);
 
   // Evidence: certificates and payer signatures.
   const results: EvidenceResult[] = [];

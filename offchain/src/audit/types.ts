@@ -135,7 +135,10 @@ export interface AuditOptions {
   asset: Hex;
   /** Count guarantees whose payer signature is published nowhere as unverified instead of as differences. */
   allowUnpublishedPayerSignatures?: boolean;
-  /** Guarantees per evidence chunk sent to a worker (default 512). */
+  /**
+   * Guarantees per evidence chunk sent to a worker (default 2,048): each chunk's certificates are one randomized
+   * batch check, whose fixed cost (the buckets of its multi-scalar sum) a larger chunk spreads thinner.
+   */
   chunkSize?: number;
   /** How many differences the verdict lists (default 1,000; all are counted). */
   maxDifferences?: number;
