@@ -73,3 +73,13 @@ export {
   type ExpectedCertificateFields,
   type VerifyCertificateInput,
 } from "./certificate/verifyCertificate.ts";
+export {
+  NET_DEBIT_SETTLEMENT_DOMAIN_NAME,
+  NET_DEBIT_SETTLEMENT_DOMAIN_VERSION,
+  NET_DEBIT_SETTLEMENT_TYPES,
+  hashNetDebitSettlement,
+  netDebitSettlementDomain,
+  netDebitSettlementTypedData,
+  type NetDebitSettlementInput,
+  type NetDebitSettlementTypedData,
+} from "./netDebitSettlement.ts";
