@@ -50,7 +50,8 @@ export interface CoreConfig {
   settlementBatchSize?: number | undefined;
   /**
    * The scheduler pays every unclaimed creditor in one `claimNetCredits` once a cycle is funded
-   * (FOURMICA_AUTO_CLAIM, default true; false leaves claims to the creditors).
+   * (FOURMICA_AUTO_CLAIM, default true; false leaves claims to the creditors). loadConfig always sets it; absent (a
+   * config built by hand, as in tests) means off.
    */
   autoClaim?: boolean | undefined;
   /** The OPERATOR role holder named by the deployments file, if any (Core warns when its key is another). */

@@ -45,7 +45,7 @@ export interface CycleSchedulerConfig {
   hooks?: SchedulerHooks | undefined;
   /** Debtors per `settleNetDebitsFromCollateral` transaction (default 200). */
   settlementBatchSize?: number | undefined;
-  /** Batched claims of every unclaimed creditor once a cycle is funded (default true). */
+  /** Batched claims of every unclaimed creditor once a cycle is funded (loadConfig's default: true; absent: off). */
   autoClaim?: boolean | undefined;
   log?: (message: string, details: Record<string, unknown>) => void;
 }
@@ -88,7 +88,7 @@ export function createCycleScheduler(c: CycleSchedulerConfig): CycleScheduler {
     clearingHouse: c.clearingHouse,
     lock,
     assets: c.assets,
-    plan: { autoClaim: c.autoClaim ?? true },
+    plan: { autoClaim: c.autoClaim ?? false },
     ...(c.settlementBatchSize ? { settlementBatchSize: c.settlementBatchSize } : {}),
     ...(c.hooks ? { hooks: c.hooks } : {}),
     ...(c.log ? { log: c.log } : {}),

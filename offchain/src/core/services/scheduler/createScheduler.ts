@@ -63,7 +63,10 @@ export interface SchedulerDeps {
   lock: LeaderLock;
   /** Assets followed even before any collateral exists in them (configured tokens, ETH). */
   assets?: readonly Address[];
-  /** Planning options; `autoClaim` (FOURMICA_AUTO_CLAIM) turns the batched claims on or off (default on). */
+  /**
+   * Planning options; `autoClaim` turns the batched claims on (off when absent here: Core's config, FOURMICA_AUTO_CLAIM,
+   * defaults it to true).
+   */
   plan?: PlanOptions;
   /** Debtors per `settleNetDebitsFromCollateral` transaction (FOURMICA_SETTLEMENT_BATCH_SIZE, default 200). */
   settlementBatchSize?: number;
@@ -93,6 +96,7 @@ export interface Scheduler {
  */
 export function createScheduler(deps: SchedulerDeps): Scheduler {
   const { db, chain } = deps;
+  const planOptions: PlanOptions = { ...deps.plan, autoClaim: deps.plan?.autoClaim ?? false };
   const log = deps.log ?? (() => {});
   const header = (cycleId: bigint, asset: Address) => ({
     chainId: deps.chainId,
@@ -153,7 +157,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   async function settlementFacts(r: CycleRecord, open: Map<string, { pending: number; submitted: number }>) {
     const o = open.get(`${r.cycleId}:${r.asset}`) ?? { pending: 0, submitted: 0 };
     let unclaimedCreditors = 0;
-    if (deps.plan?.autoClaim !== false) {
+    if (planOptions.autoClaim) {
       const claimsTx = await getClaimsTx(db, r.cycleId, r.asset);
       const done = claimsTx !== undefined && (await chain.receipt(claimsTx))?.status === "success";
       if (!done) {
@@ -424,7 +428,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         const key = (a: TickAction) => `${a.cycleId}:${a.asset}`;
         const segments = await chain.scheduleSegments();
         for (let round = 0; round < (deps.maxRounds ?? 8); round++) {
-          const plan = planTick(await loadState(now, segments), now, deps.plan).filter((a) => !failed.has(key(a)));
+          const plan = planTick(await loadState(now, segments), now, planOptions).filter((a) => !failed.has(key(a)));
           if (plan.length === 0) break;
           for (const action of plan) {
             if (failed.has(key(action))) continue;
