@@ -32,6 +32,9 @@ export interface SettlementContext {
   log: (message: string, details: Record<string, unknown>) => void;
 }
 
+/** `settledBy` of an authorization left out because the chain had resolved its debtor otherwise. */
+export const RESOLVED_ON_CHAIN = "RESOLVED_ON_CHAIN";
+
 function mined(tx: SentTransaction, what: string): void {
   if (tx.status !== "success") {
     throw new SchedulerError(SchedulerCode.TX_REVERTED, `${what} transaction ${tx.hash} reverted`, { hash: tx.hash });
@@ -44,9 +47,10 @@ function mined(tx: SentTransaction, what: string): void {
  *    paid is SETTLED, the others SKIPPED (the vault found their collateral short; they stay UNPAID and fall to the
  *    default path). Reverted, or dropped (no receipt and unknown to the node): its debtors go back to PENDING. Still
  *    in the node's pool: the step waits (sends nothing), so an in-flight batch is never sent twice.
- * 2. With `send`, sends the PENDING ones in `batchSize` chunks, leaving out any debtor the chain already resolved
- *    (paid by itself, or defaulted: it would revert the batch); each chunk's debtors are SUBMITTED with the signed
- *    hash before the broadcast, so a crash between the two is found by step 1 on the next tick.
+ * 2. With `send`, sends the PENDING ones in `batchSize` chunks. A debtor the chain already resolved (it paid by
+ *    itself, or was marked defaulted) would revert the whole batch: it is left out and its row SKIPPED
+ *    (`settledBy` RESOLVED_ON_CHAIN). Each chunk's debtors are SUBMITTED with the signed hash before the broadcast,
+ *    so a crash between the two is found by step 1 on the next tick.
  */
 export async function settleFromCollateral(
   ctx: SettlementContext,
@@ -100,6 +104,11 @@ export async function settleFromCollateral(
   for (const p of pending) {
     const s = await chain.getParticipant(cycleId, asset, p.debtor);
     if (s.paid || s.defaulted) resolvedOnChain.add(p.debtor);
+  }
+  for (const d of resolvedOnChain) {
+    await setSettlementStatus(db, cycleId, asset, d, [SettlementStatus.PENDING], SettlementStatus.SKIPPED, {
+      value: RESOLVED_ON_CHAIN,
+    });
   }
   const proofOf = await ctx.proofOf(cycleId, asset);
   const batches = planSettlementBatches(pending, { proofOf, resolvedOnChain, batchSize: ctx.batchSize });
