@@ -1,5 +1,7 @@
 import { expect } from "chai";
-import { keccak256, toHex, type Address, type Hex } from "viem";
+import { encodeErrorResult, keccak256, toHex, type Address, type Hex } from "viem";
+
+import { clearingHouseAbi } from "../../offchain/src/core/adapters/chain/clearingHouseAbi.ts";
 
 import { insertCycle } from "../../offchain/src/core/adapters/db/cycleRepository.ts";
 import type { Database } from "../../offchain/src/core/adapters/db/database.ts";
@@ -15,6 +17,7 @@ import type {
 } from "../../offchain/src/core/services/scheduler/clearingHouseGateway.ts";
 import {
   claimCredits,
+  REFUSED_ON_CHAIN,
   RESOLVED_ON_CHAIN,
   settleFromCollateral,
   type SettlementContext,
@@ -45,6 +48,8 @@ function fakeChain() {
   let block = 100n;
   const state = {
     mode: "normal" as "normal" | "crashBeforeBroadcast" | "crashAfterBroadcast" | "stayInPool",
+    /** Debtors whose signature the ClearingHouse refuses (the simulation reverts the whole batch). */
+    badSignature: new Set<Address>(),
     paid,
     defaulted,
     claimed,
@@ -87,6 +92,18 @@ function fakeChain() {
       return { paid: paid.has(p), defaulted: defaulted.has(p), claimed: claimed.has(p) };
     },
     async send(write, beforeBroadcast) {
+      if (write.functionName === "settleNetDebitsFromCollateral") {
+        const bad = write.args[2].find((i) => state.badSignature.has(i.debtor));
+        if (bad) {
+          // As viem surfaces a reverted eth_call: the revert data on a cause.
+          const data = encodeErrorResult({
+            abi: clearingHouseAbi,
+            errorName: "ClearingHouseInvalidSettlementSignature",
+            args: [write.args[0], write.args[1], bad.debtor, bad.amount],
+          });
+          throw Object.assign(new Error("execution reverted"), { cause: { message: "reverted", data } });
+        }
+      }
       const hash = keccak256(toHex(`tx ${n++}`));
       await beforeBroadcast?.(hash);
       if (state.mode === "crashBeforeBroadcast") throw new SimulatedCrash("before broadcast");
@@ -177,6 +194,15 @@ for (const backend of BACKENDS) {
       expect(await statuses()).to.deep.equal({ 1: "SETTLED", 3: "SKIPPED", 4: "SETTLED", 5: "SKIPPED" });
       const three = (await listSettlements(db, CYCLE, ASSET)).find((s) => s.debtor === addr(3))!;
       expect(three.settledBy).to.equal(RESOLVED_ON_CHAIN);
+    });
+
+    it("a debtor the ClearingHouse refuses in simulation is SKIPPED and the batch goes without it", async function () {
+      f.state.badSignature.add(addr(3));
+      await settleFromCollateral(ctx, CYCLE, ASSET, true);
+      expect(settleSends().map((w) => w.args[2].map((i) => Number(BigInt(i.debtor))))).to.deep.equal([[1], [4, 5]]);
+      expect(await statuses()).to.deep.equal({ 1: "SETTLED", 3: "SKIPPED", 4: "SETTLED", 5: "SETTLED" });
+      const three = (await listSettlements(db, CYCLE, ASSET)).find((s) => s.debtor === addr(3))!;
+      expect(three.settledBy).to.equal(REFUSED_ON_CHAIN);
     });
 
     it("crash after SUBMITTED, before the broadcast: the restart finds no transaction and sends each debtor once", async function () {

@@ -1,4 +1,6 @@
-import type { Address, Hex } from "viem";
+import { decodeErrorResult, type Address, type Hex } from "viem";
+
+import { clearingHouseAbi } from "../../adapters/chain/clearingHouseAbi.ts";
 
 import type { Database } from "../../adapters/db/database.ts";
 import { listPositions } from "../../adapters/db/cycleRepository.ts";
@@ -34,6 +36,37 @@ export interface SettlementContext {
 
 /** `settledBy` of an authorization left out because the chain had resolved its debtor otherwise. */
 export const RESOLVED_ON_CHAIN = "RESOLVED_ON_CHAIN";
+/** `settledBy` of an authorization the ClearingHouse refused in simulation (its signature or proof). */
+export const REFUSED_ON_CHAIN = "REFUSED_ON_CHAIN";
+
+/**
+ * The debtor a settlement batch's simulation names when it reverts for one element (bad signature, bad proof,
+ * already resolved), decoded from the revert data anywhere in the error's cause chain; undefined otherwise.
+ */
+export function refusedDebtor(e: unknown): { debtor: Address; error: string } | undefined {
+  for (let c: unknown = e, depth = 0; c && typeof c === "object" && depth < 10; depth++) {
+    const data = (c as { data?: unknown }).data;
+    const hex = typeof data === "string" ? data : (data as { data?: unknown } | undefined)?.data;
+    if (typeof hex === "string" && /^0x[0-9a-fA-F]{8,}$/.test(hex)) {
+      try {
+        const d = decodeErrorResult({ abi: clearingHouseAbi, data: hex as Hex });
+        const args = (d.args ?? []) as readonly unknown[];
+        // Each names the debtor third: (cycleId, asset, debtor, ...).
+        if (
+          d.errorName === "ClearingHouseInvalidSettlementSignature" ||
+          d.errorName === "ClearingHouseDebtorAlreadyResolved" ||
+          d.errorName === "ClearingHouseInvalidProof"
+        ) {
+          return { debtor: (args[2] as Address).toLowerCase() as Address, error: d.errorName };
+        }
+      } catch {
+        // Not one of the ClearingHouse's errors.
+      }
+    }
+    c = (c as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
 
 function mined(tx: SentTransaction, what: string): void {
   if (tx.status !== "success") {
@@ -112,20 +145,50 @@ export async function settleFromCollateral(
   }
   const proofOf = await ctx.proofOf(cycleId, asset);
   const batches = planSettlementBatches(pending, { proofOf, resolvedOnChain, batchSize: ctx.batchSize });
-  for (const batch of batches) {
-    const tx = await chain.send(
-      { functionName: "settleNetDebitsFromCollateral", args: [cycleId, asset, batch] },
-      async (hash) => {
-        await markSubmitted(
+  for (const planned of batches) {
+    let batch = planned;
+    let tx: SentTransaction | undefined;
+    // A batch the ClearingHouse refuses in simulation for one debtor (it reverts whole) is sent without it, that
+    // debtor SKIPPED: one bad authorization never holds back the others. Nothing was broadcast for a refusal.
+    while (tx === undefined && batch.length > 0) {
+      let broadcast = false;
+      try {
+        tx = await chain.send(
+          { functionName: "settleNetDebitsFromCollateral", args: [cycleId, asset, batch] },
+          async (hash) => {
+            broadcast = true;
+            await markSubmitted(
+              db,
+              cycleId,
+              asset,
+              batch.map((b) => b.debtor),
+              hash,
+            );
+            await ctx.hooks?.beforeSettlementBroadcast?.(cycleId, asset, hash);
+          },
+        );
+      } catch (e) {
+        const refused = broadcast ? undefined : refusedDebtor(e);
+        if (!refused || !batch.some((b) => b.debtor === refused.debtor)) throw e;
+        await setSettlementStatus(
           db,
           cycleId,
           asset,
-          batch.map((b) => b.debtor),
-          hash,
+          refused.debtor,
+          [SettlementStatus.PENDING],
+          SettlementStatus.SKIPPED,
+          { value: refused.error === "ClearingHouseDebtorAlreadyResolved" ? RESOLVED_ON_CHAIN : REFUSED_ON_CHAIN },
         );
-        await ctx.hooks?.beforeSettlementBroadcast?.(cycleId, asset, hash);
-      },
-    );
+        ctx.log("collateral settlement refused by the ClearingHouse; sent without it", {
+          cycleId: cycleId.toString(),
+          asset,
+          debtor: refused.debtor,
+          error: refused.error,
+        });
+        batch = batch.filter((b) => b.debtor !== refused.debtor);
+      }
+    }
+    if (tx === undefined) continue;
     mined(tx, "settleNetDebitsFromCollateral");
     let settled = 0;
     for (const b of batch) {
