@@ -5,7 +5,9 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
@@ -17,6 +19,7 @@ import {IClearingHouseOracle} from "./interfaces/IClearingHouseOracle.sol";
 import {ICore4MicaCollateral} from "./interfaces/ICore4MicaCollateral.sol";
 import {ICore4MicaSettlement} from "./interfaces/ICore4MicaSettlement.sol";
 import {CycleSchedule} from "./libraries/CycleSchedule.sol";
+import {NetDebitSettlement} from "./libraries/NetDebitSettlement.sol";
 import {NettingLeaf} from "./libraries/NettingLeaf.sol";
 import {SettlementTimings} from "./libraries/SettlementTimings.sol";
 
@@ -24,7 +27,8 @@ import {SettlementTimings} from "./libraries/SettlementTimings.sol";
 /// @notice Settlement cycles of netted guarantees (docs/protocol.md §6). Unlike upstream's unmerged ClearingHouse:
 ///         any number of debtors can default in a cycle; defaults are covered by pulling the debtor's collateral
 ///         from the vault (never operator-sent funds); short cycles pay creditors pro rata; finalization never
-///         waits for creditors; commits must balance.
+///         waits for creditors; commits must balance. Debtors can also pay from their vault collateral on an EIP-712
+///         authorization, many per transaction, and creditors be paid many per transaction.
 /// @dev Each (cycle, asset) is a separate pot: a creditor is paid only from what its own cycle received, so no
 ///      cycle can draw on another's funds even under an inconsistent tree. A seizure never exceeds what the debtor
 ///      signed in the cycle ({ClearingHouseSignedDebits}), and a commit consumes only ids of payer-signed, payable
@@ -34,15 +38,17 @@ contract ClearingHouse is
     ClearingHouseSchedule,
     ClearingHouseSignedDebits,
     ReentrancyGuardTransient,
-    Pausable
+    Pausable,
+    EIP712
 {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
 
-    /// @dev Laid out so that pay and claim touch three cycle slots (root, fixed terms, running totals).
-    ///      uint112 amounts hold any real token supply (5.2e33 base units); commits refuse larger totals.
-    ///      The running-totals slot counts *unresolved* debtors down from `debtorCount`, so the commit makes it
-    ///      non-zero and the first payment of a cycle costs a 2.9k rewrite instead of a 20k fresh write.
+    /// @dev Laid out so that a payment touches three cycle slots (root, fixed terms, running totals) and a claim
+    ///      four (plus the creditor counts). uint112 amounts hold any real token supply (5.2e33 base units); commits
+    ///      refuse larger totals. The running totals count *unresolved* debtors and *unclaimed* creditors down from
+    ///      the commit's counts, so the commit makes their slots non-zero and the first payment or claim of a cycle
+    ///      costs a 2.9k rewrite instead of a 20k fresh write.
     struct Cycle {
         bytes32 root;
         // Fixed at commit (except `finalized`).
@@ -56,8 +62,25 @@ contract ClearingHouse is
         uint112 funded;
         uint112 claimedOut;
         uint32 unresolvedDebtors;
-        // Written by defaults only.
+        // Written by defaults (`covered`) and claims (the rest; `creditorCount` at commit).
         uint112 covered;
+        uint32 creditorCount;
+        uint32 unclaimedCreditors;
+        // Set by a closing {claimNetCredits} batch, which writes no per-creditor CLAIMED flag.
+        bool claimedByClosingBatch;
+    }
+
+    /// @dev The payout terms of a (cycle, asset), read once per claim call and written back once.
+    struct Payout {
+        bytes32 root;
+        uint256 funded;
+        uint256 totalNet;
+        uint256 claimedOut;
+        uint32 unclaimedCreditors;
+        uint32 creditorCount;
+        bool claimedByClosingBatch;
+        // Some debtor is unresolved: claims can be paid only in full, i.e. only if `funded >= totalNet`.
+        bool debtorsUnresolved;
     }
 
     uint8 private constant PAID = 1;
@@ -78,13 +101,14 @@ contract ClearingHouse is
         address vault_,
         uint48 genesis,
         CycleSchedule.Params memory params
-    ) AccessManaged(authority) ClearingHouseSchedule(genesis, params) {
+    ) AccessManaged(authority) ClearingHouseSchedule(genesis, params) EIP712("4Mica ClearingHouse", "1") {
         if (vault_ == address(0)) revert ClearingHouseInvalidVault(vault_);
         _vault = ICore4MicaSettlement(vault_);
         _checkSettlementTimings(params);
     }
 
-    /// @dev ETH arrives by `payNetDebit` (as value) or from the vault when it covers a default.
+    /// @dev ETH arrives by `payNetDebit` (as value) or from the vault when it covers a default or settles debits
+    ///      from collateral.
     receive() external payable {
         if (msg.sender != address(_vault)) revert ClearingHouseUnexpectedEther(msg.sender, msg.value);
     }
@@ -124,6 +148,8 @@ contract ClearingHouse is
         c.debtorCount = debtorCount;
         c.committed = true;
         c.unresolvedDebtors = debtorCount;
+        c.creditorCount = creditorCount;
+        c.unclaimedCreditors = creditorCount;
         emit CycleCommitted(
             cycleId,
             asset,
@@ -163,6 +189,52 @@ contract ClearingHouse is
     }
 
     /// @inheritdoc IClearingHouse
+    /// @dev Checks, then effects, then the one vault call: every listed debtor is first resolved (PAID) as if it
+    ///      would be settled; after the vault's report, the rare skipped ones are un-resolved again (flag cleared,
+    ///      counted unresolved) and only then are the events of each debtor emitted, when its outcome is known.
+    function settleNetDebitsFromCollateral(
+        uint256 cycleId,
+        address asset,
+        CollateralSettlement[] calldata settlements
+    ) external nonReentrant returns (uint256 settled) {
+        Cycle storage c = _committedCycle(cycleId, asset);
+        if (block.timestamp > c.paymentDeadline) {
+            revert ClearingHousePaymentWindowClosed(cycleId, asset, c.paymentDeadline);
+        }
+        uint256 n = settlements.length;
+        if (n == 0) revert ClearingHouseEmptyBatch(cycleId, asset);
+        address[] memory debtors = new address[](n);
+        uint256[] memory amounts = new uint256[](n);
+        address previous = address(0);
+        for (uint256 i = 0; i < n; ++i) {
+            CollateralSettlement calldata s = settlements[i];
+            address debtor = s.debtor;
+            if (debtor <= previous) revert ClearingHouseUnsortedBatch(previous, debtor);
+            previous = debtor;
+            _resolveDebtor(c, cycleId, asset, debtor, s.amount, s.proof, PAID);
+            bytes32 digest = _netDebitSettlementDigest(cycleId, asset, debtor, s.amount);
+            if (!SignatureChecker.isValidSignatureNowCalldata(debtor, digest, s.signature)) {
+                revert ClearingHouseInvalidSettlementSignature(cycleId, asset, debtor, s.amount);
+            }
+            debtors[i] = debtor;
+            amounts[i] = s.amount;
+        }
+
+        uint256 before = _balance(asset);
+        (uint256 reported, uint256[] memory taken) = _vault.settleFromCollateral(asset, debtors, amounts);
+        uint256 received = _balance(asset) - before;
+
+        uint32 skipped;
+        (settled, skipped) = _recordSettlements(cycleId, asset, debtors, amounts, taken, received);
+        if (reported != settled || received != settled) {
+            revert ClearingHouseCollateralSettlementMismatch(settled, reported, received);
+        }
+        c.funded = (c.funded + settled).toUint112();
+        // `skipped` debtors were counted resolved in the first loop, so this restores at most `debtorCount`.
+        if (skipped != 0) c.unresolvedDebtors += skipped;
+    }
+
+    /// @inheritdoc IClearingHouse
     function markDefaulted(uint256 cycleId, address asset, DefaultClaim[] calldata claims) external nonReentrant {
         Cycle storage c = _committedCycle(cycleId, asset);
         if (block.timestamp <= c.paymentDeadline) {
@@ -199,29 +271,42 @@ contract ClearingHouse is
         bytes32[] calldata proof
     ) external nonReentrant returns (uint256 paid) {
         Cycle storage c = _committedCycle(cycleId, asset);
-        mapping(address => uint8) storage flags = _flags[cycleId][asset];
-        uint8 f = flags[creditor];
-        if (f & CLAIMED != 0) revert ClearingHouseCreditAlreadyClaimed(cycleId, asset, creditor);
-        _verify(c.root, cycleId, asset, creditor, NettingLeaf.NET_CREDITOR, amount, proof);
-
-        uint256 funded = c.funded;
-        uint256 totalNet = c.totalNet;
-        if (funded >= totalNet) {
-            paid = amount;
-        } else if (c.unresolvedDebtors == 0) {
-            // Every debtor is resolved, so `funded` is final: each creditor gets the same fraction of its credit.
-            paid = Math.mulDiv(amount, funded, totalNet);
-        } else {
-            revert ClearingHouseCycleNotFunded(cycleId, asset, funded, totalNet);
-        }
-        uint256 available = funded - c.claimedOut;
-        if (paid > available) revert ClearingHouseInsufficientCycleFunds(cycleId, asset, paid, available);
-
-        flags[creditor] = f | CLAIMED;
-        // Cannot exceed `funded`, a uint112.
-        c.claimedOut = uint112(c.claimedOut + paid);
-        emit NetCreditClaimed(cycleId, asset, creditor, amount, paid);
+        Payout memory p = _openPayout(c);
+        paid = _claimCredit(p, cycleId, asset, creditor, amount, proof, true);
+        _closePayout(c, p, false);
         _send(asset, creditor, paid);
+    }
+
+    /// @inheritdoc IClearingHouse
+    /// @dev Checks and effects for every creditor first (flags, events, totals), then the transfers.
+    function claimNetCredits(
+        uint256 cycleId,
+        address asset,
+        CreditClaim[] calldata claims
+    ) external nonReentrant returns (uint256 paid) {
+        Cycle storage c = _committedCycle(cycleId, asset);
+        uint256 n = claims.length;
+        if (n == 0) revert ClearingHouseEmptyBatch(cycleId, asset);
+        Payout memory p = _openPayout(c);
+        // Pays every remaining creditor: then no claim can follow (`unclaimedCreditors` ends at 0), so the
+        // per-creditor flags need not be written (docs/audit.md). Strict ordering rules out repeats within it.
+        bool closing = n == p.unclaimedCreditors;
+        uint256[] memory payouts = new uint256[](n);
+        address previous = address(0);
+        for (uint256 i = 0; i < n; ++i) {
+            CreditClaim calldata claim = claims[i];
+            if (claim.creditor <= previous) revert ClearingHouseUnsortedBatch(previous, claim.creditor);
+            previous = claim.creditor;
+            payouts[i] = _claimCredit(p, cycleId, asset, claim.creditor, claim.amount, claim.proof, !closing);
+            // Cannot overflow: the payouts sum to at most `funded`, a uint112 (checked per claim).
+            unchecked {
+                paid += payouts[i];
+            }
+        }
+        _closePayout(c, p, closing);
+        for (uint256 i = 0; i < n; ++i) {
+            _send(asset, claims[i].creditor, payouts[i]);
+        }
     }
 
     /// @inheritdoc IClearingHouse
@@ -274,7 +359,9 @@ contract ClearingHouse is
                 covered: c.covered,
                 claimedOut: c.claimedOut,
                 paymentDeadline: c.paymentDeadline,
-                finalityDeadline: c.finalityDeadline
+                finalityDeadline: c.finalityDeadline,
+                creditorCount: c.creditorCount,
+                claimedCreditors: c.creditorCount - c.unclaimedCreditors
             });
     }
 
@@ -285,7 +372,20 @@ contract ClearingHouse is
         address participant
     ) external view returns (ParticipantState memory) {
         uint8 f = _flags[cycleId][asset][participant];
-        return ParticipantState({paid: f & PAID != 0, defaulted: f & DEFAULTED != 0, claimed: f & CLAIMED != 0});
+        // See {ParticipantState}: a closing batch wrote no CLAIMED flag.
+        bool claimed =
+            f & CLAIMED != 0 || (_cycles[cycleId][asset].claimedByClosingBatch && f & (PAID | DEFAULTED) == 0);
+        return ParticipantState({paid: f & PAID != 0, defaulted: f & DEFAULTED != 0, claimed: claimed});
+    }
+
+    /// @inheritdoc IClearingHouse
+    function netDebitSettlementDigest(
+        uint256 cycleId,
+        address asset,
+        address debtor,
+        uint256 amount
+    ) external view returns (bytes32) {
+        return _netDebitSettlementDigest(cycleId, asset, debtor, amount);
     }
 
     /// @inheritdoc IClearingHouse
@@ -359,6 +459,107 @@ contract ClearingHouse is
         unchecked {
             c.unresolvedDebtors = unresolved - 1;
         }
+    }
+
+    /// @dev The second pass of {settleNetDebitsFromCollateral}, after the vault's report `taken`: the events of each
+    ///      settled debtor, or the skip of a debtor the vault did not debit (PAID flag cleared, event). Returns the
+    ///      total settled and the number skipped; reverts on a report that is neither 0 nor the debtor's amount.
+    function _recordSettlements(
+        uint256 cycleId,
+        address asset,
+        address[] memory debtors,
+        uint256[] memory amounts,
+        uint256[] memory taken,
+        uint256 received
+    ) private returns (uint256 settled, uint32 skipped) {
+        mapping(address => uint8) storage flags = _flags[cycleId][asset];
+        for (uint256 i = 0; i < debtors.length; ++i) {
+            address debtor = debtors[i];
+            uint256 amount = amounts[i];
+            if (taken[i] == amount) {
+                settled += amount;
+                emit NetDebitPaid(cycleId, asset, debtor, address(_vault), amount);
+                emit NetDebitSettledFromCollateral(cycleId, asset, debtor, amount);
+            } else if (taken[i] == 0) {
+                flags[debtor] &= ~PAID;
+                ++skipped;
+                uint256 available = ICore4MicaCollateral(address(_vault)).collateral(debtor, asset);
+                emit NetDebitSettlementSkipped(cycleId, asset, debtor, amount, available);
+            } else {
+                revert ClearingHouseCollateralSettlementMismatch(amount, taken[i], received);
+            }
+        }
+    }
+
+    /// @dev The payout terms of `c` (see {Payout}).
+    function _openPayout(Cycle storage c) private view returns (Payout memory p) {
+        p.root = c.root;
+        p.funded = c.funded;
+        p.totalNet = c.totalNet;
+        p.claimedOut = c.claimedOut;
+        p.unclaimedCreditors = c.unclaimedCreditors;
+        p.creditorCount = c.creditorCount;
+        p.claimedByClosingBatch = c.claimedByClosingBatch;
+        p.debtorsUnresolved = c.unresolvedDebtors != 0;
+    }
+
+    /// @dev Checks one creditor's claim against `p` and records it: `p`'s totals, the CLAIMED flag (if `writeFlag`)
+    ///      and the event. Returns what the creditor is to be sent; the caller writes `p` back ({_closePayout}) and
+    ///      sends. Shared by {claimNetCredit} and {claimNetCredits}.
+    function _claimCredit(
+        Payout memory p,
+        uint256 cycleId,
+        address asset,
+        address creditor,
+        uint256 amount,
+        bytes32[] calldata proof,
+        bool writeFlag
+    ) private returns (uint256 paid) {
+        mapping(address => uint8) storage flags = _flags[cycleId][asset];
+        uint8 f = flags[creditor];
+        if (f & CLAIMED != 0) revert ClearingHouseCreditAlreadyClaimed(cycleId, asset, creditor);
+        _verify(p.root, cycleId, asset, creditor, NettingLeaf.NET_CREDITOR, amount, proof);
+        if (p.unclaimedCreditors == 0) {
+            // After a closing batch, the creditors of the tree have no flag: refused as already claimed.
+            if (p.claimedByClosingBatch) revert ClearingHouseCreditAlreadyClaimed(cycleId, asset, creditor);
+            revert ClearingHouseTooManyCreditors(cycleId, asset, p.creditorCount);
+        }
+
+        if (p.funded >= p.totalNet) {
+            paid = amount;
+        } else if (!p.debtorsUnresolved) {
+            // Every debtor is resolved, so `funded` is final: each creditor gets the same fraction of its credit.
+            paid = Math.mulDiv(amount, p.funded, p.totalNet);
+        } else {
+            revert ClearingHouseCycleNotFunded(cycleId, asset, p.funded, p.totalNet);
+        }
+        uint256 available = p.funded - p.claimedOut;
+        if (paid > available) revert ClearingHouseInsufficientCycleFunds(cycleId, asset, paid, available);
+
+        if (writeFlag) flags[creditor] = f | CLAIMED;
+        // `paid <= available` and `unclaimedCreditors != 0` were checked just above.
+        unchecked {
+            p.claimedOut += paid;
+            --p.unclaimedCreditors;
+        }
+        emit NetCreditClaimed(cycleId, asset, creditor, amount, paid);
+    }
+
+    /// @dev Writes back what claims changed in `p`; `closing` records a closing batch (see {claimNetCredits}).
+    function _closePayout(Cycle storage c, Payout memory p, bool closing) private {
+        // Cannot exceed `funded`, a uint112.
+        c.claimedOut = uint112(p.claimedOut);
+        c.unclaimedCreditors = p.unclaimedCreditors;
+        if (closing) c.claimedByClosingBatch = true;
+    }
+
+    function _netDebitSettlementDigest(
+        uint256 cycleId,
+        address asset,
+        address debtor,
+        uint256 amount
+    ) private view returns (bytes32) {
+        return _hashTypedDataV4(NetDebitSettlement.hash(cycleId, asset, debtor, amount));
     }
 
     function _verify(

@@ -164,6 +164,27 @@ contract Core4Mica is ICore4Mica, Core4MicaCollateral, EIP712 {
         _transferOut(asset, msg.sender, seized);
     }
 
+    /// @inheritdoc ICore4MicaSettlement
+    function settleFromCollateral(
+        address asset,
+        address[] calldata users,
+        uint256[] calldata amounts
+    ) external onlyClearingHouse nonReentrant returns (uint256 total, uint256[] memory settled) {
+        settled = new uint256[](users.length);
+        for (uint256 i = 0; i < users.length; ++i) {
+            uint256 amount = amounts[i];
+            if (_debitInFull(users[i], asset, amount)) {
+                settled[i] = amount;
+                // Cannot overflow: each amount was just debited from collateral, and the vault's balance bounds it.
+                unchecked {
+                    total += amount;
+                }
+                emit CollateralSettled(users[i], asset, amount);
+            }
+        }
+        _transferOut(asset, msg.sender, total);
+    }
+
     // ---------------------------------------------------------------- views
 
     /// @inheritdoc ICore4MicaSettlement

@@ -216,6 +216,14 @@ abstract contract Core4MicaCollateral is ICore4MicaCollateral, AccessManaged, Pa
         _debit(user, asset, seized, false, 0);
     }
 
+    /// @dev Takes exactly `amount` of `user`'s `asset` collateral if it holds that much (any pending withdrawal is then
+    ///      capped at what remains, as for a seizure) and returns true; otherwise takes nothing and returns false.
+    function _debitInFull(address user, address asset, uint256 amount) internal returns (bool) {
+        if (amount > _collateral[user][asset]) return false;
+        _debit(user, asset, amount, false, 0);
+        return true;
+    }
+
     /// @dev Sends `amount` of `asset` to `to`. ETH by call (a failure reverts), ERC-20 by `safeTransfer`.
     function _transferOut(address asset, address to, uint256 amount) internal {
         if (amount == 0) return;

@@ -10,7 +10,10 @@ import {ICore4MicaSettlement} from "./ICore4MicaSettlement.sol";
 ///         the cycle is funded, pro rata once every debtor is resolved), default coverage pulled from the debtor's
 ///         vault collateral, and finalization that never waits for creditors (docs/protocol.md §6).
 /// @dev Leaves are {NettingLeaf.hash} with `chainId = block.chainid` and `clearingHouse = address(this)`.
-///      Asset `address(0)` is ETH. Pause stops {commitCycle} only.
+///      Asset `address(0)` is ETH. Pause stops {commitCycle} only. A debtor may also authorize, with one EIP-712
+///      signature ({NetDebitSettlement}) under the ClearingHouse's own domain (ERC-5267 `eip712Domain()`), the
+///      payment of its net debit from its vault collateral ({settleNetDebitsFromCollateral}); creditors can be paid
+///      in batches ({claimNetCredits}).
 interface IClearingHouse is IClearingHouseSchedule, IClearingHouseSignedDebits {
     /// @notice One debtor to mark defaulted: its net debit, the Merkle proof of its leaf, and the prover whose
     ///         cursor ({IClearingHouseSignedDebits}) caps the seizure.
@@ -19,6 +22,22 @@ interface IClearingHouse is IClearingHouseSchedule, IClearingHouseSignedDebits {
         uint256 amount;
         bytes32[] proof;
         address prover;
+    }
+
+    /// @notice One debtor's net debit to be paid from its vault collateral, with the debtor's EIP-712 authorization
+    ///         ({netDebitSettlementDigest}: ECDSA for an EOA, ERC-1271 for a contract wallet).
+    struct CollateralSettlement {
+        address debtor;
+        uint256 amount;
+        bytes32[] proof;
+        bytes signature;
+    }
+
+    /// @notice One creditor's net credit, for a batched claim.
+    struct CreditClaim {
+        address creditor;
+        uint256 amount;
+        bytes32[] proof;
     }
 
     /// @notice The state of a (cycle, asset).
@@ -37,9 +56,16 @@ interface IClearingHouse is IClearingHouseSchedule, IClearingHouseSignedDebits {
         uint256 claimedOut;
         uint256 paymentDeadline;
         uint256 finalityDeadline;
+        uint32 creditorCount;
+        /// @dev Creditors that claimed. Once it equals `creditorCount` no claim succeeds any more; if the last
+        ///      claims were one closing {claimNetCredits} batch, their creditors' flags were not written.
+        uint32 claimedCreditors;
     }
 
     /// @notice The state of a participant in a (cycle, asset).
+    /// @dev `claimed` is true for a creditor that claimed. After a closing {claimNetCredits} batch (every remaining
+    ///      creditor paid at once, flags not written), it is true for every address with neither `paid` nor
+    ///      `defaulted`: the view has no proof to tell a creditor from a non-participant, and neither can claim.
     struct ParticipantState {
         bool paid;
         bool defaulted;
@@ -93,6 +119,21 @@ interface IClearingHouse is IClearingHouseSchedule, IClearingHouseSignedDebits {
     error ClearingHouseDebtorsUnresolved(uint256 cycleId, address asset, uint32 resolved, uint32 debtorCount);
     /// @notice The (cycle, asset) is already finalized.
     error ClearingHouseCycleAlreadyFinalized(uint256 cycleId, address asset);
+    /// @notice `signature` is not `debtor`'s authorization to settle `amount` of (`cycleId`, `asset`) from its
+    ///         collateral (ECDSA for an EOA, ERC-1271 for a contract).
+    error ClearingHouseInvalidSettlementSignature(uint256 cycleId, address asset, address debtor, uint256 amount);
+    /// @notice The addresses of a batch must strictly increase (no duplicates, none zero): `next` follows
+    ///         `previous`.
+    error ClearingHouseUnsortedBatch(address previous, address next);
+    /// @notice A batch call with an empty list.
+    error ClearingHouseEmptyBatch(uint256 cycleId, address asset);
+    /// @notice Every one of the commit's `creditorCount` creditors already claimed: the tree holds more creditor
+    ///         leaves than the commit declared.
+    error ClearingHouseTooManyCreditors(uint256 cycleId, address asset, uint32 creditorCount);
+    /// @notice The vault's report of a collateral settlement disagrees with itself or with what arrived: a debtor's
+    ///         settled amount `reported` that is neither 0 nor its net debit `expected`, or a batch total `reported`
+    ///         against the sum `expected` of the settled net debits; `received` is what the ClearingHouse received.
+    error ClearingHouseCollateralSettlementMismatch(uint256 expected, uint256 reported, uint256 received);
 
     /// @notice The net positions of (`cycleId`, `asset`) were committed.
     /// @param batchHash The hash of the netted guarantees (docs/protocol.md §6), for audit.
@@ -132,6 +173,23 @@ interface IClearingHouse is IClearingHouseSchedule, IClearingHouseSignedDebits {
         uint256 netCredit,
         uint256 paid
     );
+    /// @notice `debtor`'s net debit `amount` was paid from its vault collateral, on its authorization. Emitted
+    ///         after {NetDebitPaid} (payer: the vault) for the same debtor.
+    event NetDebitSettledFromCollateral(
+        uint256 indexed cycleId,
+        address indexed asset,
+        address indexed debtor,
+        uint256 amount
+    );
+    /// @notice `debtor`'s collateral `available` did not cover its net debit `amount`: nothing was taken and the
+    ///         debtor stays unresolved (it can still pay, or be marked defaulted after the deadline).
+    event NetDebitSettlementSkipped(
+        uint256 indexed cycleId,
+        address indexed asset,
+        address indexed debtor,
+        uint256 amount,
+        uint256 available
+    );
     /// @notice Every debtor is resolved and the finality deadline passed.
     event CycleFinalized(uint256 indexed cycleId, address indexed asset, uint256 paidIn, uint256 covered);
 
@@ -164,6 +222,23 @@ interface IClearingHouse is IClearingHouseSchedule, IClearingHouseSignedDebits {
         bytes32[] calldata proof
     ) external payable;
 
+    /// @notice Pays each listed debtor's net debit from its collateral in the vault, on the debtor's EIP-712
+    ///         authorization of that exact amount ({netDebitSettlementDigest}). Anyone may submit; no approval or
+    ///         transfer by the debtor. Skips (event {NetDebitSettlementSkipped}, no revert) a debtor whose collateral
+    ///         no longer covers `amount`: it stays unresolved. Reverts the whole batch on an empty list, debtors not
+    ///         strictly increasing, a bad proof, a bad signature, an already resolved debtor, or after the payment
+    ///         deadline. Not gated by pause.
+    /// @dev Per settled debtor: {NetDebitPaid} with payer = the vault, then {NetDebitSettledFromCollateral}; the
+    ///      debtor is resolved (PAID) and `funded` grows by its amount. The vault debits each covered debtor exactly
+    ///      its amount (a pending withdrawal is capped at what remains) and sends the total in one transfer, which
+    ///      the ClearingHouse checks against its own balance.
+    /// @return settled The total paid from collateral into the cycle.
+    function settleNetDebitsFromCollateral(
+        uint256 cycleId,
+        address asset,
+        CollateralSettlement[] calldata settlements
+    ) external returns (uint256 settled);
+
     /// @notice Marks unpaid debtors defaulted after the payment deadline and pulls
     ///         `min(netDebit, proven signed amount, collateral)` of each from the vault into the cycle, the proven
     ///         signed amount being `provenSignedAmount(cycleId, asset, debtor, claim.prover)`. Anyone; any number of
@@ -174,7 +249,8 @@ interface IClearingHouse is IClearingHouseSchedule, IClearingHouseSignedDebits {
 
     /// @notice Pays `creditor` (whoever calls): in full once the cycle is funded (`paidIn + covered >= totalNet`);
     ///         otherwise, once every debtor is resolved, `amount * (paidIn + covered) / totalNet` rounded down.
-    ///         Once per creditor.
+    ///         Once per creditor, and at most `creditorCount` claims per (cycle, asset)
+    ///         (`ClearingHouseTooManyCreditors`).
     /// @return paid What was sent to the creditor.
     function claimNetCredit(
         uint256 cycleId,
@@ -182,6 +258,20 @@ interface IClearingHouse is IClearingHouseSchedule, IClearingHouseSignedDebits {
         address creditor,
         uint256 amount,
         bytes32[] calldata proof
+    ) external returns (uint256 paid);
+
+    /// @notice Pays each listed creditor its net credit, to the creditor's own address, by the rule of
+    ///         {claimNetCredit} (in full when funded, pro rata once every debtor is resolved). Anyone may call.
+    ///         Reverts the whole batch on an empty list, creditors not strictly increasing, or any claim that
+    ///         {claimNetCredit} would refuse.
+    /// @dev A batch that pays every remaining creditor (its length equals `creditorCount - claimedCreditors`)
+    ///      does not write the creditors' claimed flags: afterwards no claim can succeed (a creditor of the tree
+    ///      gets `ClearingHouseCreditAlreadyClaimed`), see {ParticipantState}.
+    /// @return paid The total sent to the creditors.
+    function claimNetCredits(
+        uint256 cycleId,
+        address asset,
+        CreditClaim[] calldata claims
     ) external returns (uint256 paid);
 
     /// @notice Finalizes (`cycleId`, `asset`) after its finality deadline once every debtor is resolved. Anyone.
@@ -206,6 +296,16 @@ interface IClearingHouse is IClearingHouseSchedule, IClearingHouseSignedDebits {
         address asset,
         address participant
     ) external view returns (ParticipantState memory);
+
+    /// @notice The EIP-712 digest `debtor` signs to authorize {settleNetDebitsFromCollateral} of `amount` of
+    ///         (`cycleId`, `asset`) (type {NetDebitSettlement}, domain `{name: "4Mica ClearingHouse", version: "1",
+    ///         chainId, verifyingContract: this}`).
+    function netDebitSettlementDigest(
+        uint256 cycleId,
+        address asset,
+        address debtor,
+        uint256 amount
+    ) external view returns (bytes32);
 
     /// @notice The leaf of a net position in this ClearingHouse on this chain (see {NettingLeaf}).
     function leafOf(

@@ -8,7 +8,8 @@ import {ICore4MicaSettlement} from "../interfaces/ICore4MicaSettlement.sol";
 
 /// @title MockCore4MicaSettlement
 /// @notice A stand-in for the vault's settlement side in ClearingHouse tests: collateral per (user, asset), a
-///         consumed-id set, seizure of `min(amount, collateral)` sent to the caller, the vault's EIP-712 domain
+///         consumed-id set, seizure of `min(amount, collateral)` sent to the caller, settlement from collateral of
+///         each covered amount (one transfer of the total), the vault's EIP-712 domain
 ///         separator and settable timings. No access control. Its netted guarantees are not verified: `inner` is
 ///         `abi.encode(bytes32 id, address user, uint256 amount)` (the real vault's checks are tested against it).
 contract MockCore4MicaSettlement is ICore4MicaSettlement {
@@ -96,18 +97,40 @@ contract MockCore4MicaSettlement is ICore4MicaSettlement {
         seized = amount < balance ? amount : balance;
         collateral[user][asset] = balance - seized;
         emit MockSeized(user, asset, amount, seized);
-        if (seized == 0) return 0;
-        if (asset == address(0)) {
-            (bool ok, ) = msg.sender.call{value: seized}("");
-            if (!ok) revert MockVaultEtherTransferFailed(msg.sender, seized);
-        } else {
-            IERC20(asset).safeTransfer(msg.sender, seized);
+        _send(asset, seized);
+    }
+
+    /// @inheritdoc ICore4MicaSettlement
+    function settleFromCollateral(
+        address asset,
+        address[] calldata users,
+        uint256[] calldata amounts
+    ) external returns (uint256 total, uint256[] memory settled) {
+        settled = new uint256[](users.length);
+        for (uint256 i = 0; i < users.length; ++i) {
+            if (collateral[users[i]][asset] < amounts[i]) continue;
+            collateral[users[i]][asset] -= amounts[i];
+            settled[i] = amounts[i];
+            total += amounts[i];
+            emit CollateralSettled(users[i], asset, amounts[i]);
         }
+        _send(asset, total);
     }
 
     /// @inheritdoc ICore4MicaSettlement
     function isConsumed(bytes32 guaranteeId) external view returns (bool) {
         return _consumed[guaranteeId];
+    }
+
+    /// @dev Sends `amount` of `asset` to the caller.
+    function _send(address asset, uint256 amount) private {
+        if (amount == 0) return;
+        if (asset == address(0)) {
+            (bool ok, ) = msg.sender.call{value: amount}("");
+            if (!ok) revert MockVaultEtherTransferFailed(msg.sender, amount);
+        } else {
+            IERC20(asset).safeTransfer(msg.sender, amount);
+        }
     }
 
     function _consume(bytes32 guaranteeId) private {

@@ -25,8 +25,8 @@ export const NET_DEBIT_SETTLEMENT_VECTORS_PATH = fileURLToPath(
 
 const KEY: Hex = keccak256(toHex("4MICA TEST KEY, NEVER FUND: net debit settlement"));
 const CHAIN_ID = 31337;
-/** A fixed address: the Solidity test etches nothing there, it computes the digest for this domain by hand. */
-const CLEARING_HOUSE: Address = "0x4d1ca0000000000000000000000000000000c1ea";
+/** The address of the Solidity fixture's ClearingHouse (deployed from DEPLOYER at nonce 0), as in netting.json. */
+const CLEARING_HOUSE: Address = "0x0C8CaCDE4c98fbe1d132365f848Ff69d9711879D";
 const TOKEN: Address = "0x0000000000000000000000000000000000a55e75";
 const MAX_UINT112 = 2n ** 112n - 1n;
 
@@ -47,10 +47,16 @@ export async function buildNetDebitSettlementVectors(): Promise<unknown> {
     erc20: { cycleId: 42n, asset: TOKEN, amount: 1_250_000n, note: "an ERC-20 net debit" },
     eth: { cycleId: 7n, asset: zeroAddress, amount: 10n ** 18n, note: "ETH (asset = address(0))" },
     max_uint112: {
+      cycleId: 9n,
+      asset: zeroAddress,
+      amount: MAX_UINT112,
+      note: "the largest amount a commit accepts (uint112)",
+    },
+    max_cycle_id: {
       cycleId: maxUint256,
       asset: TOKEN,
-      amount: MAX_UINT112,
-      note: "the largest amount a commit accepts (uint112), the largest cycle id",
+      amount: 1n,
+      note: "the largest cycle id (the digest only: no schedule reaches that cycle)",
     },
   };
   const cases: Record<string, unknown> = {};

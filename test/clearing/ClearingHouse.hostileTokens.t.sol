@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.30;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {IClearingHouse} from "../../contracts/interfaces/IClearingHouse.sol";
+import {ICore4Mica} from "../../contracts/interfaces/ICore4Mica.sol";
 import {NettingLeaf} from "../../contracts/libraries/NettingLeaf.sol";
 import {FeeOnTransferERC20} from "../../contracts/mocks/FeeOnTransferERC20.sol";
 import {ReentrantERC20} from "../../contracts/mocks/ReentrantERC20.sol";
@@ -15,7 +17,8 @@ import {ClearingHouseVaultFixture} from "./utils/ClearingHouseVaultFixture.sol";
 /// @dev Hostile ERC-20s against the ClearingHouse (docs/reliability.md, scope item 7): `transferFrom` returning false
 ///      on `payNetDebit`, `transfer` returning false on `claimNetCredit`, a token that calls back into
 ///      `payNetDebit` / `claimNetCredit` from inside its own transfer, and fee-on-transfer at random fees on both
-///      paths. The fixed-fee `payNetDebit` refusal is in ClearingHouse.pay.t.sol.
+///      paths; the same against `claimNetCredits` batches. The fixed-fee `payNetDebit` refusal is in
+///      ClearingHouse.pay.t.sol.
 contract ClearingHouseHostileTokensTest is ClearingHouseFixture {
     uint256 internal constant CYCLE_ID = 3;
     uint256 internal constant UNIT = 1e6;
@@ -222,9 +225,81 @@ contract ClearingHouseHostileTokensTest is ClearingHouseFixture {
         vm.assertEq(ch.getCycle(CYCLE_ID, asset).claimedOut, 6 * unit, "claimedOut");
         vm.assertEq(fee.balanceOf(address(ch)), 0, "house empty, never overdrawn");
     }
+
+    // ---------------------------------------------------------------- batched claims
+
+    function _allClaims(
+        address asset,
+        Position[] memory ps
+    ) internal view returns (IClearingHouse.CreditClaim[] memory list) {
+        list = new IClearingHouse.CreditClaim[](3);
+        for (uint256 i = 0; i < 3; ++i) list[i] = _creditClaim(CYCLE_ID, asset, ps[3 + i]);
+    }
+
+    function test_claimNetCredits_revertsAndChangesNothingWhenATransferReturnsFalse() external {
+        _payAll();
+        IClearingHouse.CreditClaim[] memory list = _allClaims(address(hostile), _ps);
+        hostile.setReturnsFalse(true, false);
+
+        vm.expectRevert(_failedOperation());
+        ch.claimNetCredits(CYCLE_ID, address(hostile), list);
+
+        vm.assertEq(_cycle().claimedOut, 0, "claimedOut");
+        vm.assertEq(uint256(_cycle().claimedCreditors), 0, "claimedCreditors");
+        vm.assertEq(hostile.balanceOf(address(ch)), 6 * UNIT, "house balance");
+        hostile.setReturnsFalse(false, false);
+        vm.assertEq(ch.claimNetCredits(CYCLE_ID, address(hostile), list), 6 * UNIT, "claimed later");
+    }
+
+    /// @dev During the batch's first transfer the token re-enters with the same batch (a double payment of every
+    ///      creditor) or one creditor's single claim: blocked, and each creditor is paid once.
+    function testFuzz_claimNetCredits_reentryIsBlockedAndPaysOnce(bool beforeMove, bool single) external {
+        _payAll();
+        IClearingHouse.CreditClaim[] memory list = _allClaims(address(hostile), _ps);
+        Position memory c = _ps[4];
+        bytes memory nested =
+            single
+                ? abi.encodeCall(
+                    ch.claimNetCredit,
+                    (CYCLE_ID, address(hostile), c.participant, c.amount, _proof(CYCLE_ID, address(hostile), c))
+                )
+                : abi.encodeCall(ch.claimNetCredits, (CYCLE_ID, address(hostile), list));
+        hostile.arm(address(ch), nested, beforeMove);
+
+        vm.assertEq(ch.claimNetCredits(CYCLE_ID, address(hostile), list), 6 * UNIT, "paid");
+
+        _assertReentryBlocked();
+        for (uint256 i = 3; i < 6; ++i) {
+            vm.assertEq(hostile.balanceOf(_ps[i].participant), _ps[i].amount, "paid once");
+        }
+        vm.assertEq(hostile.balanceOf(address(ch)), 0, "house emptied exactly");
+        vm.assertEq(_cycle().claimedOut, 6 * UNIT, "claimedOut");
+    }
+
+    /// @dev A token that takes a fee on the way out: the batch pays every credit in full from the house's side,
+    ///      the creditors get it less the token's fee, and the cycle is never overdrawn.
+    function testFuzz_claimNetCredits_feeOnTransferNeverOverdraws(uint256 unit, uint256 feeBps) external {
+        unit = _bound(unit, 1, 1e24);
+        feeBps = _bound(feeBps, 0, 10_000);
+        FeeOnTransferERC20 fee = new FeeOnTransferERC20(0);
+        Position[] memory ps = _standard(unit);
+        _commit(CYCLE_ID, address(fee), ps);
+        for (uint256 i = 0; i < 3; ++i) _pay(CYCLE_ID, address(fee), ps[i]);
+        fee.setFeeBps(feeBps);
+        vm.assertEq(ch.claimNetCredits(CYCLE_ID, address(fee), _allClaims(address(fee), ps)), 6 * unit, "in full");
+        for (uint256 i = 3; i < 6; ++i) {
+            vm.assertEq(
+                fee.balanceOf(ps[i].participant),
+                ps[i].amount - (ps[i].amount * feeBps) / 10_000,
+                "creditor got it less the token's fee"
+            );
+        }
+        vm.assertEq(fee.balanceOf(address(ch)), 0, "house empty, never overdrawn");
+    }
 }
 
-/// @dev Hostile ERC-20s on the one path where the real vault pays the ClearingHouse: a default's seizure.
+/// @dev Hostile ERC-20s on the paths where the real vault pays the ClearingHouse: a default's seizure and a
+///      settlement from collateral.
 contract ClearingHouseHostileTokensWithVaultTest is ClearingHouseVaultFixture {
     uint256 internal constant CYCLE_ID = 2;
 
@@ -313,6 +388,98 @@ contract ClearingHouseHostileTokensWithVaultTest is ClearingHouseVaultFixture {
 
         vm.assertEq(vault.collateral(payer, address(feeToken)), 9_900_000, "collateral kept");
         vm.assertFalse(ch.getParticipant(CYCLE_ID, address(feeToken), payer).defaulted, "not defaulted");
+        vm.assertEq(feeToken.balanceOf(address(ch)), 0, "house balance");
+    }
+
+    // ---------------------------------------------------------------- settlement from collateral
+
+    /// @dev `payer` owes 7 units of `asset` in a committed cycle, inside its payment window, with 10 units of
+    ///      collateral (less any fee the token takes on the deposit); returns its one-item settlement batch.
+    function _settleable(address asset) internal returns (IClearingHouse.CollateralSettlement[] memory list) {
+        if (asset == address(hostile)) hostile.mint(payer, 10e6);
+        else feeToken.mint(payer, 10e6);
+        vm.startPrank(payer);
+        IERC20(asset).approve(address(vault), 10e6);
+        vault.deposit(asset, 10e6);
+        vm.stopPrank();
+        Position[] memory ps = new Position[](2);
+        ps[0] = Position(payer, NettingLeaf.NET_DEBTOR, 7e6);
+        ps[1] = Position(CREDITOR_A, NettingLeaf.NET_CREDITOR, 7e6);
+        _commit(CYCLE_ID, asset, ps, _noV2());
+        list = _settlementOf(PAYER_PK, CYCLE_ID, asset, ps[0]);
+    }
+
+    /// @dev During the vault's one transfer to the ClearingHouse, the token re-enters the ClearingHouse (the same
+    ///      batch again: a double settlement) or calls the vault's hook itself. Both are refused, and the debtor is
+    ///      settled once.
+    function testFuzz_settleNetDebitsFromCollateral_reentryDuringTheVaultTransferIsBlocked(
+        bool beforeMove,
+        bool intoVault
+    ) external {
+        IClearingHouse.CollateralSettlement[] memory list = _settleable(address(hostile));
+        if (intoVault) {
+            address[] memory users = new address[](1);
+            users[0] = payer;
+            uint256[] memory amounts = new uint256[](1);
+            amounts[0] = 3e6;
+            hostile.arm(
+                address(vault),
+                abi.encodeCall(vault.settleFromCollateral, (address(hostile), users, amounts)),
+                beforeMove
+            );
+        } else {
+            hostile.arm(
+                address(ch),
+                abi.encodeCall(ch.settleNetDebitsFromCollateral, (CYCLE_ID, address(hostile), list)),
+                beforeMove
+            );
+        }
+
+        vm.assertEq(ch.settleNetDebitsFromCollateral(CYCLE_ID, address(hostile), list), 7e6, "settled");
+
+        (bool attempted, bool succeeded, bytes memory revertData) = hostile.outcome();
+        vm.assertTrue(attempted, "reentry attempted");
+        vm.assertFalse(succeeded, "reentry failed");
+        // Into the vault, the hook refuses any caller but the ClearingHouse; into the ClearingHouse, the guard.
+        bytes memory expected =
+            intoVault
+                ? abi.encodeWithSelector(ICore4Mica.Core4MicaUnauthorizedClearingHouse.selector, address(hostile))
+                : abi.encodeWithSelector(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector);
+        vm.assertEq(keccak256(revertData), keccak256(expected), "reentry error");
+        vm.assertEq(vault.collateral(payer, address(hostile)), 3e6, "debited once");
+        vm.assertEq(hostile.balanceOf(address(ch)), 7e6, "house balance");
+        IClearingHouse.CycleState memory c = ch.getCycle(CYCLE_ID, address(hostile));
+        vm.assertEq(c.paidIn, 7e6, "paid in once");
+        vm.assertEq(uint256(c.resolvedDebtors), 1, "resolved");
+    }
+
+    function test_settleNetDebitsFromCollateral_revertsAndChangesNothingWhenTheTransferReturnsFalse() external {
+        IClearingHouse.CollateralSettlement[] memory list = _settleable(address(hostile));
+        hostile.setReturnsFalse(true, false);
+        vm.expectRevert(abi.encodeWithSelector(SafeERC20.SafeERC20FailedOperation.selector, address(hostile)));
+        ch.settleNetDebitsFromCollateral(CYCLE_ID, address(hostile), list);
+        vm.assertEq(vault.collateral(payer, address(hostile)), 10e6, "collateral kept");
+        vm.assertFalse(ch.getParticipant(CYCLE_ID, address(hostile), payer).paid, "not paid");
+        hostile.setReturnsFalse(false, false);
+        vm.assertEq(ch.settleNetDebitsFromCollateral(CYCLE_ID, address(hostile), list), 7e6, "settled later");
+    }
+
+    /// @dev A fee-on-transfer asset cannot be settled from collateral: the house receives less than the vault sent,
+    ///      so the batch reverts and nothing moves.
+    function test_settleNetDebitsFromCollateral_revertsWhenTheTokenTakesAFeeOnTheTransfer() external {
+        feeToken.setFeeBps(100); // 1 %
+        IClearingHouse.CollateralSettlement[] memory list = _settleable(address(feeToken));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IClearingHouse.ClearingHouseCollateralSettlementMismatch.selector,
+                7e6,
+                7e6,
+                6_930_000
+            )
+        );
+        ch.settleNetDebitsFromCollateral(CYCLE_ID, address(feeToken), list);
+        vm.assertEq(vault.collateral(payer, address(feeToken)), 9_900_000, "collateral kept");
+        vm.assertFalse(ch.getParticipant(CYCLE_ID, address(feeToken), payer).paid, "not paid");
         vm.assertEq(feeToken.balanceOf(address(ch)), 0, "house balance");
     }
 }

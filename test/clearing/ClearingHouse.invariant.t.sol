@@ -15,8 +15,9 @@ import {AcceptAllWallet} from "./utils/Actors.sol";
 import {MockERC20} from "../../contracts/mocks/MockERC20.sol";
 
 /// @dev Drives random cycles through a ClearingHouse: commits (ETH or token, 1-3 debtors and creditors, some
-///      with a tree that overstates credits), payments, deposits, defaults, claims, finalization and time.
-///      Keeps ghost totals of what moved.
+///      with a tree that overstates credits), payments, settlements from collateral (any subset of the debtors in
+///      one batch), deposits, defaults, claims (single, and batches of any subset of the creditors), finalization
+///      and time. Keeps ghost totals of what moved.
 contract ClearingHouseHandler {
     struct Leaf {
         address participant;
@@ -44,6 +45,10 @@ contract ClearingHouseHandler {
     mapping(bytes32 key => uint256) public ghostOut;
     mapping(bytes32 key => mapping(address participant => uint256)) public ghostSettlements;
     mapping(address creditor => mapping(address asset => uint256)) public ghostReceived;
+    mapping(bytes32 key => uint256) public ghostFromCollateral;
+    mapping(bytes32 key => uint256) public ghostPaid;
+    mapping(address asset => uint256) public ghostDeposited;
+    mapping(address asset => uint256) public ghostVaultOut;
     uint256 public calls;
 
     constructor(ClearingHouse ch_, MockCore4MicaSettlement vault_, MockERC20 token_) {
@@ -142,6 +147,7 @@ contract ClearingHouseHandler {
         vm.prank(l.participant);
         try ch.payNetDebit{value: value}(c.cycleId, c.asset, l.participant, l.amount, proof) {
             ghostIn[k] += l.amount;
+            ghostPaid[k] += l.amount;
             ++ghostSettlements[k][l.participant];
         } catch {}
     }
@@ -158,6 +164,99 @@ contract ClearingHouseHandler {
             vm.deal(address(this), amount);
             vault.deposit{value: amount}(user, address(0), amount);
         }
+        ghostDeposited[useToken ? address(token) : address(0)] += amount;
+    }
+
+    /// @dev One `settleNetDebitsFromCollateral` batch of the debtors of a committed cycle selected by `mask` (in
+    ///      leaf order, which is address order). The debtors are accept-all wallets, so any signature passes.
+    function settle(uint256 which, uint8 mask) external {
+        ++calls;
+        if (committed.length == 0) return;
+        Committed memory c = committed[which % committed.length];
+        bytes32 k = key(c.cycleId, c.asset);
+        Leaf[] storage ls = _leaves[k];
+        uint256 n = 0;
+        for (uint256 i = 0; i < ls.length; ++i) if (ls[i].role == NettingLeaf.NET_DEBTOR && mask & (1 << i) != 0) ++n;
+        IClearingHouse.CollateralSettlement[] memory list = new IClearingHouse.CollateralSettlement[](n);
+        uint256[] memory before = new uint256[](n);
+        uint256 j = 0;
+        for (uint256 i = 0; i < ls.length; ++i) {
+            Leaf memory l = ls[i];
+            if (l.role != NettingLeaf.NET_DEBTOR || mask & (1 << i) == 0) continue;
+            bytes32 h = NettingLeaf.hash(
+                block.chainid,
+                address(ch),
+                c.cycleId,
+                c.asset,
+                l.participant,
+                l.role,
+                l.amount
+            );
+            list[j] = IClearingHouse.CollateralSettlement(
+                l.participant,
+                l.amount,
+                MerkleHelper.proof(_trees[k], h),
+                ""
+            );
+            before[j++] = vault.collateral(l.participant, c.asset);
+        }
+        try ch.settleNetDebitsFromCollateral(c.cycleId, c.asset, list) returns (uint256 settled) {
+            uint256 taken = 0;
+            for (uint256 i = 0; i < n; ++i) {
+                uint256 delta = before[i] - vault.collateral(list[i].debtor, c.asset);
+                require(delta == 0 || delta == list[i].amount, "all or nothing per debtor");
+                if (delta != 0) ++ghostSettlements[k][list[i].debtor];
+                taken += delta;
+            }
+            require(taken == settled, "settled = what the vault lost");
+            ghostIn[k] += taken;
+            ghostFromCollateral[k] += taken;
+            ghostVaultOut[c.asset] += taken;
+        } catch {}
+    }
+
+    /// @dev One `claimNetCredits` batch of the creditors of a committed cycle selected by `mask` (leaf order).
+    function claimBatch(uint256 which, uint8 mask) external {
+        ++calls;
+        if (committed.length == 0) return;
+        Committed memory c = committed[which % committed.length];
+        bytes32 k = key(c.cycleId, c.asset);
+        Leaf[] storage ls = _leaves[k];
+        uint256 n = 0;
+        for (uint256 i = 0; i < ls.length; ++i) if (ls[i].role == NettingLeaf.NET_CREDITOR && mask & (1 << i) != 0) ++n;
+        IClearingHouse.CreditClaim[] memory list = new IClearingHouse.CreditClaim[](n);
+        uint256[] memory before = new uint256[](n);
+        uint256 j = 0;
+        for (uint256 i = 0; i < ls.length; ++i) {
+            Leaf memory l = ls[i];
+            if (l.role != NettingLeaf.NET_CREDITOR || mask & (1 << i) == 0) continue;
+            bytes32 h = NettingLeaf.hash(
+                block.chainid,
+                address(ch),
+                c.cycleId,
+                c.asset,
+                l.participant,
+                l.role,
+                l.amount
+            );
+            list[j] = IClearingHouse.CreditClaim(l.participant, l.amount, MerkleHelper.proof(_trees[k], h));
+            before[j++] = _balanceOf(l.participant, c.asset);
+        }
+        try ch.claimNetCredits(c.cycleId, c.asset, list) returns (uint256 paid) {
+            uint256 received = 0;
+            for (uint256 i = 0; i < n; ++i) {
+                uint256 delta = _balanceOf(list[i].creditor, c.asset) - before[i];
+                ghostReceived[list[i].creditor][c.asset] += delta;
+                ++ghostSettlements[k][list[i].creditor];
+                received += delta;
+            }
+            require(received == paid, "paid = what the creditors received");
+            ghostOut[k] += paid;
+        } catch {}
+    }
+
+    function _balanceOf(address who, address asset) internal view returns (uint256) {
+        return asset == address(0) ? who.balance : token.balanceOf(who);
     }
 
     function markDefaulted(uint256 which, uint256 who) external {
@@ -174,6 +273,7 @@ contract ClearingHouseHandler {
         claims[0] = IClearingHouse.DefaultClaim(l.participant, l.amount, proof, address(this));
         try ch.markDefaulted(c.cycleId, c.asset, claims) {
             ghostIn[k] += before - vault.collateral(l.participant, c.asset);
+            ghostVaultOut[c.asset] += before - vault.collateral(l.participant, c.asset);
             ++ghostSettlements[k][l.participant];
         } catch {}
     }
@@ -257,7 +357,7 @@ contract ClearingHouseInvariantTest is ClearingHouseFixture {
     }
 
     function targetSelectors() public view returns (FuzzSelector[] memory targets) {
-        bytes4[] memory selectors = new bytes4[](7);
+        bytes4[] memory selectors = new bytes4[](9);
         selectors[0] = ClearingHouseHandler.commit.selector;
         selectors[1] = ClearingHouseHandler.pay.selector;
         selectors[2] = ClearingHouseHandler.deposit.selector;
@@ -265,6 +365,8 @@ contract ClearingHouseInvariantTest is ClearingHouseFixture {
         selectors[4] = ClearingHouseHandler.claim.selector;
         selectors[5] = ClearingHouseHandler.finalize.selector;
         selectors[6] = ClearingHouseHandler.warp.selector;
+        selectors[7] = ClearingHouseHandler.settle.selector;
+        selectors[8] = ClearingHouseHandler.claimBatch.selector;
         targets = new FuzzSelector[](1);
         targets[0] = FuzzSelector(address(handler), selectors);
     }
@@ -310,6 +412,47 @@ contract ClearingHouseInvariantTest is ClearingHouseFixture {
                 require(handler.ghostSettlements(k, handler.debtors(j)) <= 1, "debtor once");
                 require(handler.ghostSettlements(k, handler.creditors(j)) <= 1, "creditor once");
             }
+        }
+    }
+
+    /// @dev The vault's collateral (over every user and asset) decreases by exactly what the ClearingHouse received
+    ///      from it (seizures and settlements from collateral), and what was settled from collateral is counted in
+    ///      `paidIn`: `funded == paid in by payNetDebit + covered + settled from collateral`.
+    function invariant_vaultLosesExactlyWhatTheClearingHouseReceived() external view {
+        for (uint256 a = 0; a < 2; ++a) {
+            address asset = a == 0 ? ETH : address(token);
+            uint256 sum = 0;
+            for (uint256 j = 0; j < 3; ++j) sum += vault.collateral(handler.debtors(j), asset);
+            require(sum + handler.ghostVaultOut(asset) == handler.ghostDeposited(asset), "collateral = deposits - out");
+        }
+        uint256 n = handler.committedCount();
+        for (uint256 i = 0; i < n; ++i) {
+            (uint256 cycleId, address asset) = handler.committed(i);
+            bytes32 k = handler.key(cycleId, asset);
+            IClearingHouse.CycleState memory s = ch.getCycle(cycleId, asset);
+            require(s.paidIn == handler.ghostPaid(k) + handler.ghostFromCollateral(k), "paidIn = paid + settled");
+        }
+    }
+
+    /// @dev The counts follow the flags: `resolvedDebtors` is the number of debtors paid, settled or defaulted,
+    ///      `claimedCreditors` the number of creditors paid (single or batched), never above `creditorCount`, and
+    ///      every claimed creditor reads `claimed` (flag, or derived after a closing batch).
+    function invariant_countsMatchWhoWasSettled() external view {
+        uint256 n = handler.committedCount();
+        for (uint256 i = 0; i < n; ++i) {
+            (uint256 cycleId, address asset) = handler.committed(i);
+            bytes32 k = handler.key(cycleId, asset);
+            IClearingHouse.CycleState memory s = ch.getCycle(cycleId, asset);
+            uint256 resolved = 0;
+            uint256 claimed = 0;
+            for (uint256 j = 0; j < 3; ++j) {
+                resolved += handler.ghostSettlements(k, handler.debtors(j));
+                uint256 times = handler.ghostSettlements(k, handler.creditors(j));
+                claimed += times;
+                if (times != 0) require(ch.getParticipant(cycleId, asset, handler.creditors(j)).claimed, "claimed");
+            }
+            require(s.resolvedDebtors == resolved, "resolvedDebtors");
+            require(s.claimedCreditors == claimed && s.claimedCreditors <= s.creditorCount, "claimedCreditors");
         }
     }
 }

@@ -17,8 +17,10 @@ import {MerkleHelper} from "./utils/MerkleHelper.sol";
 
 /// @dev A hostile operator against the real vault and ClearingHouse: it commits arbitrary trees (any debtor, any
 ///      amount, the attacker as creditor) and arbitrary V2 lists (payer-signed ones mixed with forged ones), while
-///      payers deposit, sign V1 and V2 requests and withdraw, debtors pay, keepers prove and default, creditors
-///      claim. ETH only. Ghosts record what each payer signed per cycle and every movement of collateral.
+///      payers deposit, sign V1 and V2 requests and withdraw, debtors pay or authorize a settlement from collateral
+///      (which the operator submits, or replaces by a forged one), keepers prove and default, creditors claim
+///      (single or batched). ETH only. Ghosts record what each payer signed per cycle and every movement of
+///      collateral.
 contract HostileOperatorHandler {
     uint256 internal constant PAYERS = 3;
     address internal constant OPERATOR = address(0x09E7A7);
@@ -57,6 +59,13 @@ contract HostileOperatorHandler {
     uint256 public ghostClaimedOut;
     bytes32[] public forgedIds;
     bool public forgedAccepted;
+    /// @dev The debtor's authorization per cycle (of its leaf amount), once it gave one.
+    mapping(uint256 cycleId => bytes) internal _authorizations;
+    mapping(uint256 cycleId => mapping(address payer => uint256)) public ghostAuthorized;
+    mapping(uint256 cycleId => mapping(address payer => uint256)) public ghostSettled;
+    mapping(address payer => uint256) public ghostSettledTotal;
+    uint256 public ghostSettledIn;
+    bool public forgedSettlementAccepted;
     uint256 public calls;
 
     constructor(ClearingHouse ch_, Core4Mica vault_, uint256[PAYERS] memory keys_) {
@@ -273,12 +282,79 @@ contract HostileOperatorHandler {
         } catch {}
     }
 
+    /// @dev The debtor of a committed cycle authorizes paying its net debit (its leaf amount) from collateral.
+    function authorize(uint256 which) external {
+        ++calls;
+        if (committedCycles.length == 0) return;
+        uint256 cycleId = committedCycles[which % committedCycles.length];
+        Leaf memory l = _leaves[cycleId][0];
+        uint256 k = _keyIndex(l.participant);
+        bytes32 digest = ch.netDebitSettlementDigest(cycleId, address(0), l.participant, l.amount);
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(keys[k], digest);
+        _authorizations[cycleId] = abi.encodePacked(r, s, v);
+        ghostAuthorized[cycleId][l.participant] = l.amount;
+    }
+
+    /// @dev The operator submits the debtor's settlement: with its authorization, or (`forge`) with a signature of
+    ///      its own making (another key, or the debtor's signature of another cycle), which must never pass.
+    function settle(uint256 which, uint256 forge) external {
+        ++calls;
+        if (committedCycles.length == 0) return;
+        uint256 cycleId = committedCycles[which % committedCycles.length];
+        Leaf memory l = _leaves[cycleId][0];
+        bytes memory sig = _authorizations[cycleId];
+        bool forged = forge % 3 != 0;
+        if (forged) {
+            uint256 otherCycle = cycleId + 1 + (forge % 5);
+            bytes32 digest =
+                forge % 3 == 1
+                    ? ch.netDebitSettlementDigest(cycleId, address(0), l.participant, l.amount)
+                    : ch.netDebitSettlementDigest(otherCycle, address(0), l.participant, l.amount);
+            (uint8 v, bytes32 r, bytes32 s) = vm.sign(forge % 3 == 1 ? 0xBAD : keys[_keyIndex(l.participant)], digest);
+            sig = abi.encodePacked(r, s, v);
+        } else if (sig.length == 0) {
+            return;
+        }
+        IClearingHouse.CollateralSettlement[] memory list = new IClearingHouse.CollateralSettlement[](1);
+        list[0] = IClearingHouse.CollateralSettlement(l.participant, l.amount, _proofOf(cycleId, 0), sig);
+        uint256 before = vault.collateral(l.participant, address(0));
+        vm.prank(OPERATOR);
+        try ch.settleNetDebitsFromCollateral(cycleId, address(0), list) returns (uint256 settled) {
+            if (forged) forgedSettlementAccepted = true;
+            uint256 taken = before - vault.collateral(l.participant, address(0));
+            require(taken == settled, "settled = what the vault lost");
+            ghostSettled[cycleId][l.participant] += taken;
+            ghostSettledTotal[l.participant] += taken;
+            ghostSettledIn += taken;
+        } catch {}
+    }
+
+    /// @dev Every creditor of a committed cycle in one batch (leaves 1.., at most two, put in address order).
+    function claimBatch(uint256 which) external {
+        ++calls;
+        if (committedCycles.length == 0) return;
+        uint256 cycleId = committedCycles[which % committedCycles.length];
+        Leaf[] storage ls = _leaves[cycleId];
+        IClearingHouse.CreditClaim[] memory list = new IClearingHouse.CreditClaim[](ls.length - 1);
+        for (uint256 k = 1; k < ls.length; ++k) {
+            list[k - 1] = IClearingHouse.CreditClaim(ls[k].participant, ls[k].amount, _proofOf(cycleId, k));
+        }
+        if (list.length == 2 && list[0].creditor > list[1].creditor) (list[0], list[1]) = (list[1], list[0]);
+        try ch.claimNetCredits(cycleId, address(0), list) returns (uint256 paid) {
+            ghostClaimedOut += paid;
+        } catch {}
+    }
+
     function warp(uint256 dt) external {
         ++calls;
         vm.warp(block.timestamp + (dt % 3 days));
     }
 
     // ---------------------------------------------------------------- helpers
+
+    function _keyIndex(address p) internal view returns (uint256 k) {
+        while (payers[k] != p) ++k;
+    }
 
     function _proofOf(uint256 cycleId, uint256 k) internal view returns (bytes32[] memory) {
         Leaf memory l = _leaves[cycleId][k];
@@ -322,7 +398,7 @@ contract ClearingHouseHostileOperatorInvariantTest is ClearingHouseVaultFixture 
     }
 
     function targetSelectors() public view returns (FuzzSelector[] memory targets) {
-        bytes4[] memory s = new bytes4[](11);
+        bytes4[] memory s = new bytes4[](14);
         s[0] = HostileOperatorHandler.deposit.selector;
         s[1] = HostileOperatorHandler.signV1.selector;
         s[2] = HostileOperatorHandler.signV2.selector;
@@ -334,19 +410,41 @@ contract ClearingHouseHostileOperatorInvariantTest is ClearingHouseVaultFixture 
         s[8] = HostileOperatorHandler.markDefaulted.selector;
         s[9] = HostileOperatorHandler.claim.selector;
         s[10] = HostileOperatorHandler.warp.selector;
+        s[11] = HostileOperatorHandler.authorize.selector;
+        s[12] = HostileOperatorHandler.settle.selector;
+        s[13] = HostileOperatorHandler.claimBatch.selector;
         targets = new FuzzSelector[](1);
         targets[0] = FuzzSelector(address(handler), s);
     }
 
-    /// @dev A payer's collateral only decreases by withdrawals to itself and seizures (no remunerations here).
-    function invariant_collateralLeavesOnlyByWithdrawalOrSeizure() external view {
+    /// @dev A payer's collateral only decreases by withdrawals to itself, seizures and settlements it authorized
+    ///      (no remunerations here).
+    function invariant_collateralLeavesOnlyByWithdrawalSeizureOrSettlement() external view {
         for (uint256 i = 0; i < 3; ++i) {
             address p = handler.payers(i);
             require(
-                vault.collateral(p, ETH) + handler.ghostWithdrawn(p) + handler.ghostSeizedTotal(p) ==
+                vault.collateral(p, ETH) +
+                    handler.ghostWithdrawn(p) +
+                    handler.ghostSeizedTotal(p) +
+                    handler.ghostSettledTotal(p) ==
                     handler.ghostDeposited(p),
-                "collateral = deposits - withdrawals - seizures"
+                "collateral = deposits - withdrawals - seizures - settlements"
             );
+        }
+    }
+
+    /// @dev A settlement from collateral takes exactly what the payer authorized for that cycle (its leaf amount),
+    ///      once, or nothing; no forged or replayed authorization is ever accepted.
+    function invariant_settlementsTakeExactlyWhatThePayerAuthorized() external view {
+        require(!handler.forgedSettlementAccepted(), "a forged or replayed authorization was accepted");
+        uint256 n = handler.committedCount();
+        for (uint256 c = 0; c < n; ++c) {
+            uint256 cycleId = handler.committedCycles(c);
+            for (uint256 i = 0; i < 3; ++i) {
+                address p = handler.payers(i);
+                uint256 settled = handler.ghostSettled(cycleId, p);
+                require(settled == 0 || settled == handler.ghostAuthorized(cycleId, p), "settled = authorized");
+            }
         }
     }
 
@@ -366,7 +464,7 @@ contract ClearingHouseHostileOperatorInvariantTest is ClearingHouseVaultFixture 
 
     /// @dev The ClearingHouse never pays out more than it received, and holds exactly the difference.
     function invariant_clearingHousePaysOutAtMostWhatItReceived() external view {
-        uint256 received = handler.ghostPaidIn() + handler.ghostSeizedIn();
+        uint256 received = handler.ghostPaidIn() + handler.ghostSeizedIn() + handler.ghostSettledIn();
         require(handler.ghostClaimedOut() <= received, "out <= in");
         require(address(ch).balance == received - handler.ghostClaimedOut(), "holds the difference");
     }

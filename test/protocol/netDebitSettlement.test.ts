@@ -105,8 +105,9 @@ describe("netDebitSettlement (test/vectors/netDebitSettlement.json)", function (
     expect(privateKeyToAccount(vectors.privateKey).address).to.equal(vectors.debtor);
   });
 
-  it("covers an ERC-20, ETH (address(0)) and the uint112 maximum", function () {
-    expect(Object.keys(vectors.cases).sort()).to.deep.equal(["erc20", "eth", "max_uint112"]);
+  it("covers an ERC-20, ETH (address(0)), the uint112 maximum and the largest cycle id", function () {
+    expect(Object.keys(vectors.cases).sort()).to.deep.equal(["erc20", "eth", "max_cycle_id", "max_uint112"]);
+    expect(BigInt(vectors.cases.max_cycle_id!.cycleId)).to.equal(2n ** 256n - 1n);
     expect(vectors.cases.eth!.asset).to.equal("0x0000000000000000000000000000000000000000");
     expect(BigInt(vectors.cases.max_uint112!.amount)).to.equal(2n ** 112n - 1n);
   });

@@ -86,7 +86,7 @@ function g2Components() {
 /** The ClearingHouse functions the SDK calls (contracts/interfaces/IClearingHouse*.sol). */
 export const clearingHouseAbi = parseAbi([
   "struct Segment { uint48 startTime; uint48 firstCycleId; uint32 cycleLength; uint32 resolutionCutoff; uint32 commitDelay; uint32 paymentWindow; uint32 finalityWindow; }",
-  "struct CycleState { bool committed; bool finalized; uint32 debtorCount; uint32 resolvedDebtors; bytes32 root; uint256 totalNet; uint256 paidIn; uint256 covered; uint256 claimedOut; uint256 paymentDeadline; uint256 finalityDeadline; }",
+  "struct CycleState { bool committed; bool finalized; uint32 debtorCount; uint32 resolvedDebtors; bytes32 root; uint256 totalNet; uint256 paidIn; uint256 covered; uint256 claimedOut; uint256 paymentDeadline; uint256 finalityDeadline; uint32 creditorCount; uint32 claimedCreditors; }",
   "struct ParticipantState { bool paid; bool defaulted; bool claimed; }",
   "function scheduleSegments() view returns (Segment[])",
   "function cycleOf(uint64 t) view returns (uint256 cycleId)",

@@ -41,7 +41,7 @@ contract ReentrantCreditor {
     }
 }
 
-/// @dev A vault that reports seizing more than it sends.
+/// @dev A vault that reports seizing (or settling from collateral) more than it sends.
 contract LyingVault is ICore4MicaSettlement {
     uint64 public guaranteeExpiry = 21 days;
     uint64 public withdrawalDelay = 22 days;
@@ -66,5 +66,25 @@ contract LyingVault is ICore4MicaSettlement {
 
     function isConsumed(bytes32) external pure returns (bool) {
         return false;
+    }
+
+    /// @dev When set, {settleFromCollateral} reports half of each amount as settled.
+    bool public halves;
+
+    function setHalves(bool halves_) external {
+        halves = halves_;
+    }
+
+    /// @dev Reports settling every amount in full (or half of it), sends nothing.
+    function settleFromCollateral(
+        address,
+        address[] calldata,
+        uint256[] calldata amounts
+    ) external view returns (uint256 total, uint256[] memory settled) {
+        settled = amounts;
+        for (uint256 i = 0; i < amounts.length; ++i) {
+            if (halves) settled[i] = amounts[i] / 2;
+            total += settled[i];
+        }
     }
 }

@@ -12,6 +12,7 @@ import {NettingLeaf} from "../../../contracts/libraries/NettingLeaf.sol";
 import {MockCore4MicaSettlement} from "../../../contracts/mocks/MockCore4MicaSettlement.sol";
 import {vm} from "../../utils/Vm.sol";
 import {MerkleHelper} from "./MerkleHelper.sol";
+import {SettlementSigning} from "./SettlementSigning.sol";
 import {MockERC20} from "../../../contracts/mocks/MockERC20.sol";
 import {AcceptAllWallet} from "./Actors.sol";
 
@@ -145,12 +146,17 @@ abstract contract ClearingHouseFixture {
     /// @dev Builds the tree, warps into the commit window, commits (no V2 guarantees), then proves for each debtor
     ///      one signed V1 request of its net debit (this contract is the prover, see {_defaultClaims}).
     function _commit(uint256 cycleId, address asset, Position[] memory ps) internal returns (bytes32 root) {
+        root = _commitUnproven(cycleId, asset, ps);
+        _proveDebtors(cycleId, asset, ps);
+    }
+
+    /// @dev {_commit} without the proofs: the debtors keep no code, so their own (EOA) signatures count.
+    function _commitUnproven(uint256 cycleId, address asset, Position[] memory ps) internal returns (bytes32 root) {
         root = _build(cycleId, asset, ps);
         (uint256 total, uint32 debtors, uint32 creditors) = _totals(ps);
         if (block.timestamp < _d(cycleId).resolutionCutoff) _warpToCommit(cycleId);
         vm.prank(operator);
         ch.commitCycle(cycleId, asset, root, total, total, debtors, creditors, keccak256("batch"), _noV2());
-        _proveDebtors(cycleId, asset, ps);
     }
 
     function _noV2() internal pure returns (ICore4MicaSettlement.NettedGuarantee[] memory) {
@@ -197,6 +203,55 @@ abstract contract ClearingHouseFixture {
             ""
         );
         target.proveSignedRequests(cycleId, asset, debtor, rs);
+    }
+
+    // Settlement from collateral and batched claims ----------------------------------------------------------
+
+    /// @dev The digest of a NetDebitSettlement under this ClearingHouse's domain ({SettlementSigning}).
+    function _settlementDigest(
+        uint256 cycleId,
+        address asset,
+        address debtor,
+        uint256 amount
+    ) internal view returns (bytes32) {
+        return SettlementSigning.digest(address(ch), cycleId, asset, debtor, amount);
+    }
+
+    function _settlementDigestOn(
+        address house,
+        uint256 cycleId,
+        address asset,
+        address debtor,
+        uint256 amount
+    ) internal view returns (bytes32) {
+        return SettlementSigning.digest(house, cycleId, asset, debtor, amount);
+    }
+
+    function _signDigest(uint256 pk, bytes32 digest) internal pure returns (bytes memory) {
+        return SettlementSigning.sign(pk, digest);
+    }
+
+    /// @dev The settlement of `p` (a debtor whose key is `pk`), signed by `pk` for its exact amount.
+    function _settlement(
+        uint256 pk,
+        uint256 cycleId,
+        address asset,
+        Position memory p
+    ) internal view returns (IClearingHouse.CollateralSettlement memory) {
+        bytes memory sig = _signDigest(pk, _settlementDigest(cycleId, asset, p.participant, p.amount));
+        return IClearingHouse.CollateralSettlement(p.participant, p.amount, _proof(cycleId, asset, p), sig);
+    }
+
+    function _creditClaim(
+        uint256 cycleId,
+        address asset,
+        Position memory p
+    ) internal view returns (IClearingHouse.CreditClaim memory) {
+        return IClearingHouse.CreditClaim(p.participant, p.amount, _proof(cycleId, asset, p));
+    }
+
+    function _sortedKeys(uint256 n, uint256 seed) internal pure returns (uint256[] memory) {
+        return SettlementSigning.sortedKeys(n, seed);
     }
 
     // Actions -------------------------------------------------------------------------------------------------

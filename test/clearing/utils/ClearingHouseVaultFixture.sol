@@ -13,6 +13,7 @@ import {NettingLeaf} from "../../../contracts/libraries/NettingLeaf.sol";
 import {Core4MicaTestBase} from "../../vault/Core4MicaTestBase.sol";
 import {vm} from "../../utils/Vm.sol";
 import {MerkleHelper} from "./MerkleHelper.sol";
+import {SettlementSigning} from "./SettlementSigning.sol";
 
 /// @dev The real Core4Mica vault with a real ClearingHouse (genesis T0, daily cycles, the seeds' phases) set as its
 ///      ClearingHouse, and helpers for trees, payer-signed V1 requests (ECDSA with the payer's key) and netted V2
@@ -101,6 +102,23 @@ abstract contract ClearingHouseVaultFixture is Core4MicaTestBase {
     ) internal view returns (IClearingHouse.DefaultClaim[] memory claims) {
         claims = new IClearingHouse.DefaultClaim[](1);
         claims[0] = IClearingHouse.DefaultClaim(p.participant, p.amount, _proof(cycleId, asset, p), prover);
+    }
+
+    /// @dev A one-item settlement batch: `p` (the account of `pk`) authorizes paying its net debit from collateral.
+    function _settlementOf(
+        uint256 pk,
+        uint256 cycleId,
+        address asset,
+        Position memory p
+    ) internal view returns (IClearingHouse.CollateralSettlement[] memory list) {
+        bytes32 digest = SettlementSigning.digest(address(ch), cycleId, asset, p.participant, p.amount);
+        list = new IClearingHouse.CollateralSettlement[](1);
+        list[0] = IClearingHouse.CollateralSettlement(
+            p.participant,
+            p.amount,
+            _proof(cycleId, asset, p),
+            SettlementSigning.sign(pk, digest)
+        );
     }
 
     // ---------------------------------------------------------------- signed requests

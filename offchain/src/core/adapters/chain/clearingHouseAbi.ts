@@ -7,7 +7,7 @@ import { parseAbi } from "viem";
  */
 export const clearingHouseAbi = parseAbi([
   "struct Segment { uint48 startTime; uint48 firstCycleId; uint32 cycleLength; uint32 resolutionCutoff; uint32 commitDelay; uint32 paymentWindow; uint32 finalityWindow; }",
-  "struct CycleState { bool committed; bool finalized; uint32 debtorCount; uint32 resolvedDebtors; bytes32 root; uint256 totalNet; uint256 paidIn; uint256 covered; uint256 claimedOut; uint256 paymentDeadline; uint256 finalityDeadline; }",
+  "struct CycleState { bool committed; bool finalized; uint32 debtorCount; uint32 resolvedDebtors; bytes32 root; uint256 totalNet; uint256 paidIn; uint256 covered; uint256 claimedOut; uint256 paymentDeadline; uint256 finalityDeadline; uint32 creditorCount; uint32 claimedCreditors; }",
   "struct ParticipantState { bool paid; bool defaulted; bool claimed; }",
   "struct DefaultClaim { address debtor; uint256 amount; bytes32[] proof; address prover; }",
   "struct NettedGuarantee { uint64 version; bytes inner; bytes payerSignature; }",
