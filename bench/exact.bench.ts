@@ -10,12 +10,17 @@
  *
  * Gas: one settlement cycle of BENCH_GAS_GUARANTEES guarantees among BENCH_GAS_PAYERS payers and
  * BENCH_GAS_RECIPIENTS recipients on the real contracts (the stack deployed by scripts/lib/deployStack.ts), issued
- * through Core's HTTP API and netted and committed by Core's own scheduler (`scheduler.tick`): every transaction of
- * the cycle (commit, each debtor's approve + payNetDebit, one default: proveSignedRequests + markDefaulted,
- * finalizeCycle, each claimNetCredit) is read back from the chain's blocks, summed and divided by the guarantee
- * count. `exact`: BENCH_EXACT_GAS_SAMPLE settlements through the stock facilitator, stratified (the first transfer
- * to each fresh recipient writes a zero balance slot and costs more), extrapolated to as many transfers. Blocks are
- * mined on demand for setup and the gas cycle (gas does not depend on block time) and every 2 s for latency.
+ * through Core's HTTP API and netted and committed by Core's own scheduler (`scheduler.tick`), run twice in the same
+ * run on the same guarantees (same seed): first the old path (`creditTransferPath`: each paying debtor's approve +
+ * payNetDebit, each creditor's claimNetCredit, the scheduler with its batched claims off), then the new one
+ * (`credit`: each paying debtor signs a NetDebitSettlement through the SDK's authorizeNetDebitSettlement, Core's
+ * scheduler settles them from their vault collateral in settleNetDebitsFromCollateral batches and pays every
+ * creditor in one claimNetCredits). Each keeps one default (proveSignedRequests + markDefaulted) and the
+ * finalizeCycle. Every transaction of a cycle is read back from the chain's blocks, summed and divided by the
+ * guarantee count. `exact`: BENCH_EXACT_GAS_SAMPLE settlements through the stock facilitator, stratified (the first
+ * transfer to each fresh recipient writes a zero balance slot and costs more), extrapolated to as many transfers.
+ * Blocks are mined on demand for setup and the gas cycles (gas does not depend on block time) and every 2 s for
+ * latency. BENCH_EXACT_PARTS=gas runs the gas part alone (no latency runs, `latency: null`).
  *
  * Run: `node bench/exact.bench.ts` (or `npm run bench`); JSON on stdout. Needs the compiled artifacts
  * (`npx hardhat build`). Core on PGlite in memory, or on PostgreSQL at BENCH_DATABASE_URL (its public schema is
@@ -54,6 +59,8 @@ import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { openPgDatabase } from "../offchain/src/core/adapters/db/pgDatabase.ts";
 import { loadConfig } from "../offchain/src/core/config.ts";
 import { createCore, type Core } from "../offchain/src/core/createCore.ts";
+import { createCycleScheduler } from "../offchain/src/core/services/scheduler/createCycleScheduler.ts";
+import { authorizeNetDebitSettlement, createCoreClient } from "../offchain/src/sdk/index.ts";
 import { createFacilitator } from "../offchain/src/facilitator/index.ts";
 import { loadBlsBackend } from "../offchain/src/protocol/bls/index.ts";
 import { createGuaranteeRequestHasher } from "../offchain/src/protocol/createGuaranteeRequestHasher.ts";
@@ -87,6 +94,8 @@ const RECIPIENTS = env("BENCH_GAS_RECIPIENTS", 20);
 const EXACT_SAMPLE = env("BENCH_EXACT_GAS_SAMPLE", 50);
 const ISSUE_CONCURRENCY = env("BENCH_GAS_ISSUE_CONCURRENCY", 16);
 const PORT_BASE = env("BENCH_EXACT_PORT_BASE", 19700);
+/** `BENCH_EXACT_PARTS=gas` runs the gas part alone (no latency runs); default `latency,gas`. */
+const PARTS = new Set((process.env.BENCH_EXACT_PARTS ?? "latency,gas").split(",").map((p) => p.trim()));
 const PORTS = {
   anvil: PORT_BASE + 1,
   core: PORT_BASE + 10,
@@ -354,17 +363,39 @@ try {
   }
 
   // ------------------------------------------------------------------------------------------------ latency
-  await node.intervalMining(BLOCK_TIME);
-  log(
-    `latency: ${CREDIT_REQUESTS} credit and ${EXACT_REQUESTS} exact paid requests at one client, ${BLOCK_TIME} s blocks`,
-  );
-  const creditOne = await sequential(agent("credit", latencyPayers[0]!), 10, CREDIT_REQUESTS);
-  const exactOne = await sequential(agent("exact", latencyPayers[0]!), 2, EXACT_REQUESTS);
-  log(`latency: ${CLIENTS} concurrent clients`);
-  const creditMany = CLIENTS > 1 ? await concurrent("credit", CREDIT_CONCURRENT_ROUNDS) : undefined;
-  const exactMany = CLIENTS > 1 ? await concurrent("exact", EXACT_CONCURRENT_ROUNDS) : undefined;
-  await node.automine();
-  const latencySettlementGas = await Promise.all(exactTxs.map(async (h) => (await receipt(h)).gasUsed));
+  let latency: Record<string, unknown> | null = null;
+  let latencySettlementGas: bigint[] = [];
+  if (PARTS.has("latency")) {
+    await node.intervalMining(BLOCK_TIME);
+    log(
+      `latency: ${CREDIT_REQUESTS} credit and ${EXACT_REQUESTS} exact paid requests at one client, ${BLOCK_TIME} s blocks`,
+    );
+    const creditOne = await sequential(agent("credit", latencyPayers[0]!), 10, CREDIT_REQUESTS);
+    const exactOne = await sequential(agent("exact", latencyPayers[0]!), 2, EXACT_REQUESTS);
+    log(`latency: ${CLIENTS} concurrent clients`);
+    const creditMany = CLIENTS > 1 ? await concurrent("credit", CREDIT_CONCURRENT_ROUNDS) : undefined;
+    const exactMany = CLIENTS > 1 ? await concurrent("exact", EXACT_CONCURRENT_ROUNDS) : undefined;
+    await node.automine();
+    latencySettlementGas = await Promise.all(exactTxs.map(async (h) => (await receipt(h)).gasUsed));
+    const r1 = (x: number) => Math.round(x * 10) / 10;
+    latency = {
+      what: "whole paid fetch through stock @x402/fetch (2 HTTP round trips), ms",
+      blockTimeSeconds: BLOCK_TIME,
+      exactFacilitatorReceiptPollingMs: EXACT_POLLING_MS,
+      credit: { oneClient: creditOne, ...(creditMany ? { concurrent: creditMany } : {}) },
+      exact: { oneClient: exactOne, ...(exactMany ? { concurrent: exactMany } : {}) },
+      ratio: {
+        oneClientP50: r1(exactOne.p50Ms / creditOne.p50Ms),
+        oneClientP99: r1(exactOne.p99Ms / creditOne.p99Ms),
+        ...(creditMany && exactMany
+          ? {
+              concurrentP50: r1(exactMany.p50Ms / creditMany.p50Ms),
+              concurrentP99: r1(exactMany.p99Ms / creditMany.p99Ms),
+            }
+          : {}),
+      },
+    };
+  }
 
   // --------------------------------------------------------------------------------------- exact gas sample
   // Stratified like the 10,000 transfers it stands for: transfer i is payer i mod PAYERS -> recipient i mod
@@ -397,147 +428,210 @@ try {
   const exactPerPayment = exactTotal / GUARANTEES;
 
   // ----------------------------------------------------------------------------------------- credit cycle
+  const scheduler = core.scheduler;
+  if (!scheduler) throw new Error("Core built no scheduler (operator key, ClearingHouse and chain are all set)");
+  // The old path's cycle runs on the same scheduler code with the batched claims off (its creditors claim one by
+  // one, as before); the new path's on Core's own scheduler, which claims for every creditor (FOURMICA_AUTO_CLAIM).
+  const transferScheduler = createCycleScheduler({
+    db: core.db,
+    databaseUrl,
+    rpcUrl: node.url,
+    chainId: BigInt(stack.chainId),
+    clearingHouse: stack.clearingHouse,
+    operatorKey: keyOf("operator"),
+    assets: [asset],
+    autoClaim: false,
+  });
+  closers.push(() => transferScheduler.close());
+  const coreClient = createCoreClient({ url: coreUrl });
   const latest = async () => (await publicClient.getBlock()).timestamp;
-  const target = (await clearingHouse.read.cycleOf([await latest()])) + 1n;
-  const deadlines = await clearingHouse.read.cycleDeadlines([target]);
-  const cycleStart = BigInt(stack.cycleSchedule.genesis) + target * BigInt(stack.cycleSchedule.cycleLength);
   const advanceTo = async (t: bigint) => {
     await node.mineAt(t);
     clockOffset = t - wallNow();
   };
-  await advanceTo(cycleStart + 60n);
-  const startBlock = await publicClient.getBlockNumber();
-
-  log(`credit gas: issuing ${GUARANTEES} guarantees (${PAYERS} payers -> ${RECIPIENTS} recipients) in cycle ${target}`);
   type Native = { ecdsaSign(m: Uint8Array, k: Uint8Array): { signature: Uint8Array; recid: number } };
   const native = createRequire(import.meta.url)("secp256k1/bindings") as Native;
   const hash = createGuaranteeRequestHasher({ chainId: BigInt(stack.chainId), verifyingContract: stack.core4Mica });
-  const random = prng(0x4d1ca);
-  const timestamp = coreNow();
-  const bodies: string[] = [];
-  const signedPerPayer = new Map<Address, bigint>();
-  for (let i = 0; i < GUARANTEES; i++) {
-    const p = i < PAYERS ? i : Math.floor(random() * PAYERS);
-    const user = gasPayers[p]!.address.toLowerCase() as Address;
-    const amount = BigInt(100 + Math.floor(random() * 9_901));
-    const request: GuaranteeRequestV1 = {
-      version: 1,
-      user,
-      recipient: gasRecipients[i < RECIPIENTS ? i : Math.floor(random() * RECIPIENTS)]!.toLowerCase() as Address,
-      reqId: BigInt(i + 1),
-      amount,
-      asset,
-      timestamp,
-    };
-    signedPerPayer.set(user, (signedPerPayer.get(user) ?? 0n) + amount);
-    const { signature, recid } = native.ecdsaSign(hexToBytes(hash(request)), hexToBytes(gasPayerKeys[p]!));
-    bodies.push(
-      JSON.stringify({
-        request: {
-          ...request,
-          reqId: request.reqId.toString(),
-          amount: amount.toString(),
-          timestamp: timestamp.toString(),
-        },
-        signature: `${bytesToHex(signature)}${(27 + recid).toString(16)}`,
-      }),
-    );
-  }
-  const poster = createPoster([coreUrl], ISSUE_CONCURRENCY);
-  const issueStarted = performance.now();
-  const issueLatencies: number[] = [];
-  await pool(bodies, ISSUE_CONCURRENCY, async (b) => void issueLatencies.push(await poster.post(b)));
-  poster.close();
-  const issuance = {
-    concurrency: ISSUE_CONCURRENCY,
-    ...summarize(issueLatencies, (performance.now() - issueStarted) / 1000),
-  };
-
-  const scheduler = core.scheduler;
-  if (!scheduler) throw new Error("Core built no scheduler (operator key, ClearingHouse and chain are all set)");
-  const tick = async (t: bigint) => {
-    await advanceTo(t);
-    const report = await scheduler.tick(await latest());
-    await background.runOnce();
-    return report.actions.filter((a) => a.cycleId === target).map((a) => a.kind);
-  };
-  log("credit gas: close, net and commit (scheduler tick at the resolution cutoff)");
-  const ticks: Record<string, string[]> = {};
-  ticks.resolutionCutoff = await tick(BigInt(deadlines.resolutionCutoff));
-  const committed = await clearingHouse.read.getCycle([target, asset]);
-  if (!committed.committed) throw new Error(`cycle ${target} was not committed: ${ticks.resolutionCutoff.join(", ")}`);
-
-  type Call = { to: Address; data: Hex; value: string };
-  type Position = { role: string; amount: string; calls: { payNetDebit?: Call; claimNetCredit?: Call } };
-  const position = async (who: Address) => {
-    const res = await fetch(`${coreUrl}/core/cycles/${target}/${asset}/positions/${who.toLowerCase()}`);
-    if (res.status !== 200) throw new Error(`position of ${who}: ${res.status}`);
-    return (await res.json()) as Position;
-  };
-  const defaulter = gasPayers[0]!;
-  log(`credit gas: ${PAYERS - 1} debtors approve and pay, ${defaulter.address} defaults`);
-  await pool(gasPayers.slice(1), 8, async (p) => {
-    const pos = await position(p.address);
-    if (pos.role !== "NET_DEBTOR" || BigInt(pos.amount) !== signedPerPayer.get(p.address.toLowerCase() as Address)) {
-      throw new Error(`${p.address} is ${pos.role} ${pos.amount}, expected its signed total`);
-    }
-    await call(p, token.address, tokenCall("approve", [stack.clearingHouse, BigInt(pos.amount)]));
-    await call(p, pos.calls.payNetDebit!.to, pos.calls.payNetDebit!.data);
-  });
-  const defaulterCollateral = await vault.read.collateral([defaulter.address, token.address]);
-  ticks.paymentDeadline = await tick(BigInt(deadlines.paymentDeadline) + 1n);
-  const seized = defaulterCollateral - (await vault.read.collateral([defaulter.address, token.address]));
-  if (seized !== signedPerPayer.get(defaulter.address.toLowerCase() as Address)) {
-    throw new Error(`the default seized ${seized}, not the defaulter's net debit`);
-  }
-  ticks.finalityDeadline = await tick(BigInt(deadlines.finalityDeadline) + 1n);
-  log(`credit gas: ${RECIPIENTS} creditors claim`);
-  let claimed = 0n;
-  for (const r of gasRecipients) {
-    const pos = await position(r);
-    if (pos.role !== "NET_CREDITOR") throw new Error(`${r} is ${pos.role}`);
-    await call(keeper, pos.calls.claimNetCredit!.to, pos.calls.claimNetCredit!.data);
-    claimed += BigInt(pos.amount);
-  }
-  const final = await clearingHouse.read.getCycle([target, asset]);
-  if (!final.finalized || final.claimedOut !== claimed || claimed !== final.totalNet) {
-    throw new Error(`cycle ${target} did not end finalized and fully claimed`);
-  }
-
-  // Every transaction mined since the time travel, classified by what it called.
-  const endBlock = await publicClient.getBlockNumber();
-  const gasBy: Record<string, { txs: number; gas: number }> = {};
-  const notCounted: { hash: Hex; to: Address | null; what: string }[] = [];
-  for (let b = startBlock + 1n; b <= endBlock; b++) {
-    const block = await publicClient.getBlock({ blockNumber: b, includeTransactions: true });
-    for (const tx of block.transactions) {
-      const r = await publicClient.getTransactionReceipt({ hash: tx.hash });
-      let label: string | undefined;
-      let what = "unknown call";
-      if (tx.to?.toLowerCase() === stack.clearingHouse.toLowerCase()) {
-        const { functionName, args } = decodeFunctionData({ abi: clearingHouse.abi, data: tx.input });
-        what = `${functionName}(cycle ${String((args as readonly unknown[])[0])})`;
-        if ((args as readonly unknown[])[0] === target) label = functionName;
-      } else if (tx.to?.toLowerCase() === asset) {
-        const { functionName, args } = decodeFunctionData({ abi: tokenAbi, data: tx.input });
-        const spender = String((args as readonly unknown[])[0]).toLowerCase();
-        what = `token ${functionName}`;
-        if (functionName === "approve" && spender === stack.clearingHouse.toLowerCase())
-          label = "approve (payNetDebit)";
-      }
-      if (label === undefined) {
-        notCounted.push({ hash: tx.hash, to: tx.to, what });
-        continue;
-      }
-      if (r.status !== "success") throw new Error(`${label} ${tx.hash} reverted`);
-      const entry = (gasBy[label] ??= { txs: 0, gas: 0 });
-      entry.txs += 1;
-      entry.gas += Number(r.gasUsed);
-    }
-  }
-  const creditTotal = Object.values(gasBy).reduce((a, g) => a + g.gas, 0);
-  const creditPerPayment = creditTotal / GUARANTEES;
   const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+  /**
+   * One whole cycle of GUARANTEES payments issued through Core's API, then settled either the old way (`transfer`:
+   * each paying debtor approves the ClearingHouse and calls payNetDebit with Core's call data, each creditor claims
+   * alone) or the new way (`collateral`: each paying debtor signs a NetDebitSettlement through the SDK, Core's
+   * scheduler settles them from their collateral in settleNetDebitsFromCollateral batches and pays every creditor
+   * in one claimNetCredits). Both keep one defaulter, proven and seized by the scheduler. Gas: every transaction
+   * mined from the cycle's start to its end, classified by what it called.
+   */
+  async function creditCycle(mode: "transfer" | "collateral", reqIdBase: number) {
+    const sched = mode === "transfer" ? transferScheduler : scheduler!;
+    const target = (await clearingHouse.read.cycleOf([await latest()])) + 1n;
+    const deadlines = await clearingHouse.read.cycleDeadlines([target]);
+    const cycleStart = BigInt(stack.cycleSchedule.genesis) + target * BigInt(stack.cycleSchedule.cycleLength);
+    await advanceTo(cycleStart + 60n);
+    const startBlock = await publicClient.getBlockNumber();
+
+    log(
+      `credit gas (${mode}): issuing ${GUARANTEES} guarantees (${PAYERS} payers -> ${RECIPIENTS} recipients) in cycle ${target}`,
+    );
+    const random = prng(0x4d1ca);
+    const timestamp = coreNow();
+    const bodies: string[] = [];
+    const signedPerPayer = new Map<Address, bigint>();
+    for (let i = 0; i < GUARANTEES; i++) {
+      const p = i < PAYERS ? i : Math.floor(random() * PAYERS);
+      const user = gasPayers[p]!.address.toLowerCase() as Address;
+      const amount = BigInt(100 + Math.floor(random() * 9_901));
+      const request: GuaranteeRequestV1 = {
+        version: 1,
+        user,
+        recipient: gasRecipients[i < RECIPIENTS ? i : Math.floor(random() * RECIPIENTS)]!.toLowerCase() as Address,
+        reqId: BigInt(reqIdBase + i + 1),
+        amount,
+        asset,
+        timestamp,
+      };
+      signedPerPayer.set(user, (signedPerPayer.get(user) ?? 0n) + amount);
+      const { signature, recid } = native.ecdsaSign(hexToBytes(hash(request)), hexToBytes(gasPayerKeys[p]!));
+      bodies.push(
+        JSON.stringify({
+          request: {
+            ...request,
+            reqId: request.reqId.toString(),
+            amount: amount.toString(),
+            timestamp: timestamp.toString(),
+          },
+          signature: `${bytesToHex(signature)}${(27 + recid).toString(16)}`,
+        }),
+      );
+    }
+    const poster = createPoster([coreUrl], ISSUE_CONCURRENCY);
+    const issueStarted = performance.now();
+    const issueLatencies: number[] = [];
+    await pool(bodies, ISSUE_CONCURRENCY, async (b) => void issueLatencies.push(await poster.post(b)));
+    poster.close();
+    const issuance = {
+      concurrency: ISSUE_CONCURRENCY,
+      ...summarize(issueLatencies, (performance.now() - issueStarted) / 1000),
+    };
+
+    const tick = async (t: bigint) => {
+      await advanceTo(t);
+      const report = await sched.tick(await latest());
+      await background.runOnce();
+      return report.actions.filter((a) => a.cycleId === target).map((a) => a.kind);
+    };
+    log(`credit gas (${mode}): close, net and commit (scheduler tick at the resolution cutoff)`);
+    const ticks: Record<string, string[]> = {};
+    ticks.resolutionCutoff = await tick(BigInt(deadlines.resolutionCutoff));
+    const committed = await clearingHouse.read.getCycle([target, asset]);
+    if (!committed.committed) {
+      throw new Error(`cycle ${target} was not committed: ${ticks.resolutionCutoff.join(", ")}`);
+    }
+
+    type Call = { to: Address; data: Hex; value: string };
+    type Position = { role: string; amount: string; calls: { payNetDebit?: Call; claimNetCredit?: Call } };
+    const position = async (who: Address) => {
+      const res = await fetch(`${coreUrl}/core/cycles/${target}/${asset}/positions/${who.toLowerCase()}`);
+      if (res.status !== 200) throw new Error(`position of ${who}: ${res.status}`);
+      return (await res.json()) as Position;
+    };
+    const defaulter = gasPayers[0]!;
+    const expectSigned = (who: Address, role: string, amount: bigint) => {
+      if (role !== "NET_DEBTOR" || amount !== signedPerPayer.get(who.toLowerCase() as Address)) {
+        throw new Error(`${who} is ${role} ${amount}, expected its signed total`);
+      }
+    };
+    if (mode === "transfer") {
+      log(`credit gas (transfer): ${PAYERS - 1} debtors approve and pay, ${defaulter.address} defaults`);
+      await pool(gasPayers.slice(1), 8, async (p) => {
+        const pos = await position(p.address);
+        expectSigned(p.address, pos.role, BigInt(pos.amount));
+        await call(p, token.address, tokenCall("approve", [stack.clearingHouse, BigInt(pos.amount)]));
+        await call(p, pos.calls.payNetDebit!.to, pos.calls.payNetDebit!.data);
+      });
+    } else {
+      log(
+        `credit gas (collateral): ${PAYERS - 1} debtors sign a NetDebitSettlement (SDK), ${defaulter.address} defaults`,
+      );
+      await pool(gasPayers.slice(1), 8, async (p) => {
+        const s = await authorizeNetDebitSettlement(wallet(p), { core: coreClient, cycleId: target, asset });
+        expectSigned(p.address, s.position.role, s.amount);
+        if (s.status !== "PENDING") throw new Error(`${p.address}'s authorization is ${s.status}`);
+      });
+      ticks.settlement = await tick(BigInt(deadlines.resolutionCutoff) + 60n);
+      const settled = await coreClient.settlements(target, asset);
+      const notSettled = settled.filter((x) => x.status !== "SETTLED");
+      if (settled.length !== PAYERS - 1 || notSettled.length > 0) {
+        throw new Error(`${settled.length} authorizations, ${notSettled.length} not settled`);
+      }
+    }
+    const defaulterCollateral = await vault.read.collateral([defaulter.address, token.address]);
+    ticks.paymentDeadline = await tick(BigInt(deadlines.paymentDeadline) + 1n);
+    const seized = defaulterCollateral - (await vault.read.collateral([defaulter.address, token.address]));
+    if (seized !== signedPerPayer.get(defaulter.address.toLowerCase() as Address)) {
+      throw new Error(`the default seized ${seized}, not the defaulter's net debit`);
+    }
+    ticks.finalityDeadline = await tick(BigInt(deadlines.finalityDeadline) + 1n);
+    let claimed = 0n;
+    for (const r of gasRecipients) {
+      const pos = await position(r);
+      if (pos.role !== "NET_CREDITOR") continue; // a recipient may end net debtor or flat in the random pairs
+      if (mode === "transfer") await call(keeper, pos.calls.claimNetCredit!.to, pos.calls.claimNetCredit!.data);
+      claimed += BigInt(pos.amount);
+    }
+    log(`credit gas (${mode}): creditors ${mode === "transfer" ? "claimed one by one" : "paid by Core in one batch"}`);
+    const final = await clearingHouse.read.getCycle([target, asset]);
+    if (!final.finalized || final.claimedOut !== claimed || claimed !== final.totalNet) {
+      throw new Error(`cycle ${target} did not end finalized and fully claimed (${final.claimedOut} of ${claimed})`);
+    }
+
+    // Every transaction mined since the time travel, classified by what it called.
+    const endBlock = await publicClient.getBlockNumber();
+    const gasBy: Record<string, { txs: number; gas: number }> = {};
+    const notCounted: { hash: Hex; to: Address | null; what: string }[] = [];
+    for (let b = startBlock + 1n; b <= endBlock; b++) {
+      const block = await publicClient.getBlock({ blockNumber: b, includeTransactions: true });
+      for (const tx of block.transactions) {
+        const r = await publicClient.getTransactionReceipt({ hash: tx.hash });
+        let label: string | undefined;
+        let what = "unknown call";
+        if (tx.to?.toLowerCase() === stack.clearingHouse.toLowerCase()) {
+          const { functionName, args } = decodeFunctionData({ abi: clearingHouse.abi, data: tx.input });
+          what = `${functionName}(cycle ${String((args as readonly unknown[])[0])})`;
+          if ((args as readonly unknown[])[0] === target) label = functionName;
+        } else if (tx.to?.toLowerCase() === asset) {
+          const { functionName, args } = decodeFunctionData({ abi: tokenAbi, data: tx.input });
+          const spender = String((args as readonly unknown[])[0]).toLowerCase();
+          what = `token ${functionName}`;
+          if (functionName === "approve" && spender === stack.clearingHouse.toLowerCase())
+            label = "approve (payNetDebit)";
+        }
+        if (label === undefined) {
+          notCounted.push({ hash: tx.hash, to: tx.to, what });
+          continue;
+        }
+        if (r.status !== "success") throw new Error(`${label} ${tx.hash} reverted`);
+        const entry = (gasBy[label] ??= { txs: 0, gas: 0 });
+        entry.txs += 1;
+        entry.gas += Number(r.gasUsed);
+      }
+    }
+    const total = Object.values(gasBy).reduce((a, g) => a + g.gas, 0);
+    return {
+      cycleId: target.toString(),
+      issuance,
+      schedulerActions: ticks,
+      byCall: gasBy,
+      notCounted,
+      total,
+      perPayment: round(total / GUARANTEES),
+      defaultSeized: seized.toString(),
+      creditors: gasRecipients.length,
+    };
+  }
+
+  const transferPath = await creditCycle("transfer", 0);
+  const collateralPath = await creditCycle("collateral", GUARANTEES);
 
   output = {
     bench: "exact",
@@ -545,41 +639,23 @@ try {
     loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
     chain: { node: "anvil 1.7.1 (@foundry-rs/anvil)", hardfork: "prague", blockTimeSeconds: BLOCK_TIME },
     core: { db: core.db.kind, bls: core.bls.name, followsChain: true },
-    latency: {
-      what: "whole paid fetch through stock @x402/fetch (2 HTTP round trips), ms",
-      blockTimeSeconds: BLOCK_TIME,
-      exactFacilitatorReceiptPollingMs: EXACT_POLLING_MS,
-      credit: { oneClient: creditOne, ...(creditMany ? { concurrent: creditMany } : {}) },
-      exact: { oneClient: exactOne, ...(exactMany ? { concurrent: exactMany } : {}) },
-      ratio: {
-        oneClientP50: round(exactOne.p50Ms / creditOne.p50Ms, 1),
-        oneClientP99: round(exactOne.p99Ms / creditOne.p99Ms, 1),
-        ...(creditMany && exactMany
-          ? {
-              concurrentP50: round(exactMany.p50Ms / creditMany.p50Ms, 1),
-              concurrentP99: round(exactMany.p99Ms / creditMany.p99Ms, 1),
-            }
-          : {}),
-      },
-    },
+    latency,
     gas: {
       payments: GUARANTEES,
       payers: PAYERS,
       recipients: RECIPIENTS,
       credit: {
         chain: "anvil (blocks on demand for this part)",
-        cycleId: target.toString(),
-        issuance,
-        schedulerActions: ticks,
-        byCall: gasBy,
-        notCounted,
-        total: creditTotal,
-        perPayment: round(creditPerPayment),
-        defaultSeized: seized.toString(),
+        path: "settlement from collateral (NetDebitSettlement authorizations via the SDK, Core's batches)",
+        ...collateralPath,
         oneTimeDepositPerPayer: {
           what: "approve + deposit, once per payer, not in the cycle",
           mean: round(mean(setupGas), 0),
         },
+      },
+      creditTransferPath: {
+        path: "before: approve + payNetDebit per paying debtor, one claimNetCredit per creditor (same run, an earlier cycle)",
+        ...transferPath,
       },
       exact: {
         method:
@@ -592,7 +668,8 @@ try {
         perPayment: round(exactPerPayment),
         latencyRunSettlements: { count: latencySettlementGas.length, mean: round(mean(latencySettlementGas), 0) },
       },
-      ratio: round(exactPerPayment / creditPerPayment, 1),
+      ratio: round(exactPerPayment / collateralPath.perPayment, 1),
+      ratioTransferPath: round(exactPerPayment / transferPath.perPayment, 1),
     },
   };
 } finally {

@@ -177,6 +177,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
       FOURMICA_DEPLOYMENTS_FILE: deploymentsFile,
       FOURMICA_BLS_SECRET_KEY: DEV_BLS_SECRET_KEY,
       FOURMICA_OPERATOR_KEY: DEMO_OPERATOR_KEY,
+      // Its creditors claim themselves (claimNetCredit); the batched auto-claim (docs/protocol.md §10) stays off.
+      FOURMICA_AUTO_CLAIM: "false",
       FOURMICA_ACCEPTED_VERSIONS: "1,2",
       FOURMICA_DATA_DIR: join(dataDir, "core"),
       FOURMICA_CONFIRMATIONS: "0",

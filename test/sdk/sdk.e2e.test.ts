@@ -120,6 +120,8 @@ describe("SDK end to end (payer and recipient, chain and Core in process)", func
       FOURMICA_DEPLOYMENTS_FILE: deploymentsFile,
       FOURMICA_BLS_SECRET_KEY: DEV_BLS_SECRET_KEY,
       FOURMICA_OPERATOR_KEY: OPERATOR_KEY,
+      // Its creditors claim themselves (claimNetCredit); the batched auto-claim (docs/protocol.md §10) stays off.
+      FOURMICA_AUTO_CLAIM: "false",
       FOURMICA_ACCEPTED_VERSIONS: "1,2",
       FOURMICA_DATA_DIR: "memory",
       FOURMICA_CONFIRMATIONS: "0",

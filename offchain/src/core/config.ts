@@ -46,6 +46,14 @@ export interface CoreConfig {
   sync?: SyncConfig | undefined;
   /** Pause between cycle scheduler ticks (FOURMICA_SCHEDULER_INTERVAL_MS; default 15 s). */
   schedulerIntervalMs?: number | undefined;
+  /** Debtors per `settleNetDebitsFromCollateral` batch (FOURMICA_SETTLEMENT_BATCH_SIZE, 1 to 1,000; default 200). */
+  settlementBatchSize?: number | undefined;
+  /**
+   * The scheduler pays every unclaimed creditor in one `claimNetCredits` once a cycle is funded
+   * (FOURMICA_AUTO_CLAIM, default true; false leaves claims to the creditors). loadConfig always sets it; absent (a
+   * config built by hand, as in tests) means off.
+   */
+  autoClaim?: boolean | undefined;
   /** The OPERATOR role holder named by the deployments file, if any (Core warns when its key is another). */
   deploymentOperator?: Address | undefined;
   /**
@@ -218,6 +226,8 @@ const envSchema = z.object({
   FOURMICA_SYNC_CHUNK_BLOCKS: z.string().default("1000").pipe(seconds),
   FOURMICA_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(4_000),
   FOURMICA_SCHEDULER_INTERVAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(15_000),
+  FOURMICA_SETTLEMENT_BATCH_SIZE: z.coerce.number().int().min(1).max(1_000).default(200),
+  FOURMICA_AUTO_CLAIM: z.enum(["true", "false"]).default("true"),
   FOURMICA_RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
   FOURMICA_RATE_LIMIT_MAX: z.coerce.number().int().min(1).max(10_000_000).default(600),
   FOURMICA_RATE_LIMIT_ISSUE_MAX: z.coerce.number().int().min(1).max(10_000_000).default(6_000),
@@ -405,6 +415,8 @@ export function loadConfig(
       intervalMs: e.FOURMICA_SYNC_INTERVAL_MS,
     },
     schedulerIntervalMs: e.FOURMICA_SCHEDULER_INTERVAL_MS,
+    settlementBatchSize: e.FOURMICA_SETTLEMENT_BATCH_SIZE,
+    autoClaim: e.FOURMICA_AUTO_CLAIM === "true",
     deploymentOperator: deployments.roles?.operator,
     limits: {
       rateLimitWindowMs: e.FOURMICA_RATE_LIMIT_WINDOW_MS,

@@ -53,6 +53,7 @@ import { segmentsOf, type ScheduleSegment } from "../protocol/cycles/cycleSchedu
 import { createCycleScheduler, type CycleScheduler } from "./services/scheduler/createCycleScheduler.ts";
 import type { SchedulerHooks } from "./services/scheduler/createScheduler.ts";
 import type { SchedulerLoop } from "./services/scheduler/startSchedulerLoop.ts";
+import { createSettlements } from "./services/settlements/createSettlements.ts";
 
 export interface CoreDeps {
   /** An already open database (tests, several instances on one PGlite); otherwise opened from config. */
@@ -237,6 +238,8 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
         walletClient: deps.walletClient,
         transport: chainTransport,
         hooks: deps.schedulerHooks,
+        settlementBatchSize: config.settlementBatchSize,
+        autoClaim: config.autoClaim,
         log: (message, details) => logger.info(details, message),
       });
     }
@@ -364,6 +367,19 @@ export async function createCore(config: CoreConfig, deps: CoreDeps = {}): Promi
       },
       ...(clearingHouse && readSchedule
         ? { cycles: { cycleDb: db, chainId: config.chainId, clearingHouse, schedule: readSchedule } }
+        : {}),
+      ...(clearingHouse
+        ? {
+            settlements: {
+              settlements: createSettlements({
+                db,
+                chainId: config.chainId,
+                clearingHouse,
+                now,
+                isValidSignature,
+              }),
+            },
+          }
         : {}),
       publicParams: publicParams(config, blsPublicKey, domains),
       tokens: {

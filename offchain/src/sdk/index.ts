@@ -15,6 +15,7 @@ export {
   type CoreClientOptions,
   type CoreGuarantee,
   type CorePosition,
+  type CoreSettlement,
   type MessageSigner,
 } from "./core/coreClient.ts";
 export { VAULT_ENTRY_POINTS, clearingHouseAbi, core4MicaAbi, guaranteeDecoderAbi, remunerateAbi } from "./abis.ts";

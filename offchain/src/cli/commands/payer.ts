@@ -3,6 +3,7 @@ import { zeroAddress, type Address } from "viem";
 
 import type { CollateralBalance } from "../../sdk/core/coreClient.ts";
 import { deposit } from "../../sdk/payer/deposit.ts";
+import { authorizeNetDebitSettlement } from "../../sdk/payer/authorizeNetDebitSettlement.ts";
 import { payNetDebit } from "../../sdk/payer/payNetDebit.ts";
 import {
   cancelWithdrawal,
@@ -129,6 +130,37 @@ export function registerPayer(program: Command, ctx: CliContext): void {
         amount: position.amount,
         txHash: r.hash,
         approvalTxHash: r.approvalHash,
+      });
+    });
+
+  payer
+    .command("settle-from-collateral")
+    .description(
+      "authorize Core to pay your net debit of a committed cycle from your vault collateral (one EIP-712 signature, no transaction)",
+    )
+    .requiredOption("--cycle <cycle>", "cycle id")
+    .requiredOption("--asset <asset>", "ETH, a token symbol or an address")
+    .action(async (o: { cycle: string; asset: string }) => {
+      const out = ctx.output();
+      const cycleId = parseCycleId(o.cycle);
+      const { clearingHouse, tokens, chainId } = await ctx.deployment();
+      const asset = parseAsset(o.asset, tokens);
+      const wallet = await ctx.wallet();
+      out.progress(`signing the settlement of cycle ${cycleId} from collateral`);
+      const s = await authorizeNetDebitSettlement(wallet, {
+        core: ctx.core(),
+        cycleId,
+        asset,
+        clearingHouse,
+        chainId: BigInt(chainId),
+      });
+      out.result({
+        cycleId,
+        asset: assetName(asset, tokens),
+        debtor: s.debtor,
+        amount: s.amount,
+        status: s.status,
+        txHash: s.txHash,
       });
     });
 

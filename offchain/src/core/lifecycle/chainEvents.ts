@@ -31,7 +31,8 @@ export type VaultEvent =
       amount: bigint;
       version: bigint;
     }
-  | { name: "CollateralSeized"; user: Address; asset: Address; requested: bigint; seized: bigint };
+  | { name: "CollateralSeized"; user: Address; asset: Address; requested: bigint; seized: bigint }
+  | { name: "CollateralSettled"; user: Address; asset: Address; amount: bigint };
 
 /** ClearingHouse events the follower applies. */
 export type ClearingEvent =
@@ -47,7 +48,8 @@ export type ClearingEvent =
       shortfall: bigint;
     }
   | { name: "NetCreditClaimed"; cycleId: bigint; asset: Address; creditor: Address; netCredit: bigint; paid: bigint }
-  | { name: "CycleFinalized"; cycleId: bigint; asset: Address; paidIn: bigint; covered: bigint };
+  | { name: "CycleFinalized"; cycleId: bigint; asset: Address; paidIn: bigint; covered: bigint }
+  | { name: "NetDebitSettledFromCollateral"; cycleId: bigint; asset: Address; debtor: Address; amount: bigint };
 
 export type ChainEventBody = VaultEvent | ClearingEvent;
 export type ChainEvent = ChainEventBody & { ref: EventRef };

@@ -14,13 +14,15 @@ const COMMITTED_OR_LATER = new Set(["COMMITTED", "FINALIZED"]);
  * Vault: deposits add to `deposited`; a withdrawal request replaces `pending_withdrawal` (pending withdrawals are
  * unavailable for new locks); cancel clears it; a reduction sets it; a finalized withdrawal removes what was paid
  * from `deposited`; a redemption marks the guarantee REDEEMED, releases its lock and removes the amount paid; a
- * seizure removes what was seized.
+ * seizure removes what was seized; a settlement from collateral (CollateralSettled) removes what it paid.
  *
  * ClearingHouse: a commit marks the cycle COMMITTED and releases the locks of its cancelled V1 guarantees (their
  * fallback can no longer open); a paid debtor's netted guarantees become SETTLED and a
  * defaulted debtor's DEFAULT_REMUNERATED (its collateral covered them), locks released; a creditor that claimed
  * owes nothing, so its own netted guarantees are SETTLED; finalization settles whatever is still netted (creditors
  * that never claimed, flat participants: every debtor is resolved by then).
+ * NetDebitSettledFromCollateral marks the debtor's authorization SETTLED (the NetDebitPaid emitted beside it moves
+ * the position and its guarantees).
  * Every lock release is decided by {@link lockReleasable} with the facts the event establishes.
  */
 export function decideChainEvent(event: ChainEvent, state: EventState): Mutation[] {
@@ -78,6 +80,26 @@ export function decideChainEvent(event: ChainEvent, state: EventState): Mutation
 
     case "CollateralSeized":
       return add(event.user, event.asset, "deposited", -event.seized);
+
+    case "CollateralSettled":
+      return add(event.user, event.asset, "deposited", -event.amount);
+
+    case "NetDebitSettledFromCollateral": {
+      const s = state.settlement;
+      if (s === undefined || (s.status !== "PENDING" && s.status !== "SUBMITTED" && s.status !== "SKIPPED")) return [];
+      return [
+        {
+          kind: "settlement.status",
+          cycleId: event.cycleId,
+          asset: event.asset,
+          debtor: event.debtor,
+          from: s.status,
+          to: "SETTLED",
+          settledBy: ref,
+          previousSettledBy: s.settledBy,
+        },
+      ];
+    }
 
     case "CycleCommitted":
       return [

@@ -38,6 +38,8 @@ export interface EventState {
    * netted; the commit closes their fallback route, so the release rule lets their locks go.
    */
   fallbackLocks: GuaranteeLockView[];
+  /** NetDebitSettledFromCollateral: the debtor's authorization row (migration 008), if Core took one. */
+  settlement: { status: string; settledBy: string | null } | undefined;
 }
 
 export const EMPTY_EVENT_STATE: EventState = {
@@ -48,4 +50,5 @@ export const EMPTY_EVENT_STATE: EventState = {
   position: undefined,
   nettedGuarantees: [],
   fallbackLocks: [],
+  settlement: undefined,
 };

@@ -49,6 +49,17 @@ export type Mutation =
       to: string;
       settledBy: string | null;
       previousSettledBy: string | null;
+    }
+  /** A collateral settlement authorization's `status: from -> to` (migration 008), with the event that caused it. */
+  | {
+      kind: "settlement.status";
+      cycleId: bigint;
+      asset: Address;
+      debtor: Address;
+      from: string;
+      to: string;
+      settledBy: string | null;
+      previousSettledBy: string | null;
     };
 
 export type GuaranteeTransition = Extract<Mutation, { kind: "guarantee.transition" }>;
@@ -82,6 +93,7 @@ export function invertMutation(m: Mutation): Mutation {
     case "cycle.status":
       return { ...m, from: m.to, to: m.from };
     case "position.status":
+    case "settlement.status":
       return { ...m, from: m.to, to: m.from, settledBy: m.previousSettledBy, previousSettledBy: m.settledBy };
   }
 }

@@ -1,6 +1,7 @@
 import type { Address } from "viem";
 
 import { cycleAt, deadlinesOf } from "../../protocol/cycles/cycleSchedule.ts";
+import { SETTLEMENT_MARGIN } from "../settlement/types.ts";
 import {
   CycleStatus,
   TERMINAL_CYCLE_STATUSES,
@@ -8,6 +9,7 @@ import {
   type PlanOptions,
   type SchedulerState,
   type TickAction,
+  type UnresolvedDebtor,
 } from "./types.ts";
 
 const DEFAULT_MAX_NEW_CYCLES = 32;
@@ -23,14 +25,19 @@ const DEFAULT_CHUNK = 50;
  * - NETTED or COMMITTING: committed on-chain is CONFIRM_COMMIT; otherwise COMMIT up to `d.commitDeadline`, MISS
  *   after it. An empty batch (no payable guarantee, some issued) is committed too: a committed cycle never opens
  *   the V1 fallback, so a cancelled V1 certificate of it cannot take its payer's collateral.
- * - COMMITTED: finalized on-chain is CONFIRM_FINALIZED; after `d.paymentDeadline`, MARK_DEFAULTED for the
- *   unresolved debtors in chunks; after `d.finalityDeadline` with every debtor resolved, FINALIZE.
+ * - COMMITTED: finalized on-chain is CONFIRM_FINALIZED. Otherwise, in order: SETTLE_FROM_COLLATERAL while
+ *   authorizations are SUBMITTED (their outcome to record) or PENDING up to `d.paymentDeadline - settlementMargin`
+ *   (`send` says whether PENDING ones may still be sent; later they are never sent and the debtor defaults); after
+ *   `d.paymentDeadline`, MARK_DEFAULTED for the unresolved debtors in chunks; with auto-claim, once the cycle is
+ *   funded or every debtor is resolved, CLAIM_CREDITS while Core holds unclaimed creditors; after
+ *   `d.finalityDeadline` with every debtor resolved, FINALIZE.
  * A cycle created and closed in the same tick continues to NET or MISS in that tick; a step that needs the
  * outcome of a transaction or of netting waits for the next plan.
  */
 export function planTick(state: SchedulerState, now: bigint, options: PlanOptions = {}): TickAction[] {
   const maxNew = BigInt(options.maxNewCyclesPerAsset ?? DEFAULT_MAX_NEW_CYCLES);
   const chunk = options.defaultChunkSize ?? DEFAULT_CHUNK;
+  const settle = { autoClaim: options.autoClaim ?? true, margin: options.settlementMargin ?? SETTLEMENT_MARGIN };
   const actions: TickAction[] = [];
   const cycles: CycleView[] = state.cycles.filter((c) => !TERMINAL_CYCLE_STATUSES.includes(c.status));
 
@@ -52,11 +59,16 @@ export function planTick(state: SchedulerState, now: bigint, options: PlanOption
   }
 
   cycles.sort(byCycleThenAsset);
-  for (const c of cycles) actions.push(...planCycle(c, now, chunk));
+  for (const c of cycles) actions.push(...planCycle(c, now, chunk, settle));
   return actions;
 }
 
-function planCycle(c: CycleView, now: bigint, chunk: number): TickAction[] {
+function planCycle(
+  c: CycleView,
+  now: bigint,
+  chunk: number,
+  settle: { autoClaim: boolean; margin: bigint },
+): TickAction[] {
   const t = { cycleId: c.cycleId, asset: c.asset };
   const d = c.deadlines;
   const out: TickAction[] = [];
@@ -84,15 +96,21 @@ function planCycle(c: CycleView, now: bigint, chunk: number): TickAction[] {
       out.push({ kind: "CONFIRM_FINALIZED", ...t });
       return out;
     }
+    const s = c.settlement;
+    const send = now <= d.paymentDeadline - settle.margin;
+    if (s && (s.submitted > 0 || (s.pending > 0 && send))) out.push({ kind: "SETTLE_FROM_COLLATERAL", ...t, send });
+    let unresolved: UnresolvedDebtor[] = [];
     if (now > d.paymentDeadline) {
-      const unresolved = [...(chain.unresolvedDebtors ?? [])].sort((a, b) => cmp(lower(a.debtor), lower(b.debtor)));
+      unresolved = [...(chain.unresolvedDebtors ?? [])].sort((a, b) => cmp(lower(a.debtor), lower(b.debtor)));
       for (let i = 0; i < unresolved.length; i += chunk) {
         out.push({ kind: "MARK_DEFAULTED", ...t, debtors: unresolved.slice(i, i + chunk) });
       }
-      if (now > d.finalityDeadline && unresolved.length === 0 && chain.resolvedDebtors >= chain.debtorCount) {
-        out.push({ kind: "FINALIZE", ...t });
-      }
     }
+    const allResolved = chain.resolvedDebtors >= chain.debtorCount;
+    if (settle.autoClaim && s && s.unclaimedCreditors > 0 && (chain.funded === true || allResolved)) {
+      out.push({ kind: "CLAIM_CREDITS", ...t });
+    }
+    if (now > d.finalityDeadline && unresolved.length === 0 && allResolved) out.push({ kind: "FINALIZE", ...t });
   }
   return out;
 }

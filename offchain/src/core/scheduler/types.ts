@@ -40,6 +40,18 @@ export type ChainCycleFacts = {
   readonly resolvedDebtors: number;
   /** The batch's debtors still unresolved on-chain; loaded only once the payment deadline has passed. */
   readonly unresolvedDebtors?: readonly UnresolvedDebtor[];
+  /** Paid in plus covered reaches the total net: every creditor can claim in full. */
+  readonly funded?: boolean;
+};
+
+/** Core's own settlement work on a COMMITTED (cycle, asset) (migration 008). */
+export type SettlementFacts = {
+  /** Authorizations accepted and not yet sent. */
+  readonly pending: number;
+  /** Authorizations in a batch transaction whose outcome Core has not recorded yet. */
+  readonly submitted: number;
+  /** Net creditors Core still holds CLAIMABLE, 0 once a batched claim of them has succeeded. */
+  readonly unclaimedCreditors: number;
 };
 
 /** The scheduler's view of one (cycle, asset) row. */
@@ -52,6 +64,8 @@ export type CycleView = {
   readonly guaranteeCount?: number;
   /** Chain facts, loaded for NETTED, COMMITTING and COMMITTED rows. */
   readonly chain?: ChainCycleFacts;
+  /** Settlement from collateral and batched claims, loaded for COMMITTED rows. */
+  readonly settlement?: SettlementFacts;
 };
 
 /** Everything `planTick` decides from: the on-chain schedule, the assets followed and the live cycle rows. */
@@ -73,6 +87,10 @@ export type PlanOptions = {
   readonly maxNewCyclesPerAsset?: number;
   /** Debtors per `markDefaulted` transaction. */
   readonly defaultChunkSize?: number;
+  /** Pay every unclaimed creditor in one `claimNetCredits` once the cycle is funded (default true). */
+  readonly autoClaim?: boolean;
+  /** Seconds before the payment deadline after which PENDING authorizations are no longer sent (default 300). */
+  readonly settlementMargin?: bigint;
 };
 
 type Target = { readonly cycleId: bigint; readonly asset: Address };
@@ -85,7 +103,9 @@ export type TickAction =
   | (Target & { readonly kind: "COMMIT" })
   | (Target & { readonly kind: "CONFIRM_COMMIT" })
   | (Target & { readonly kind: "MISS"; readonly netted: boolean })
+  | (Target & { readonly kind: "SETTLE_FROM_COLLATERAL"; readonly send: boolean })
   | (Target & { readonly kind: "MARK_DEFAULTED"; readonly debtors: readonly UnresolvedDebtor[] })
+  | (Target & { readonly kind: "CLAIM_CREDITS" })
   | (Target & { readonly kind: "FINALIZE" })
   | (Target & { readonly kind: "CONFIRM_FINALIZED" });
 

@@ -43,6 +43,19 @@ export interface CorePosition {
   proof: Hex[];
 }
 
+/** A debtor's authorization to settle from collateral, as Core stores it (`/core/cycles/:cycleId/:asset/settlements`). */
+export interface CoreSettlement {
+  cycleId: bigint;
+  asset: Address;
+  debtor: Address;
+  amount: bigint;
+  signature: Hex;
+  /** PENDING (accepted), SUBMITTED (in a batch transaction), SETTLED (paid on-chain) or SKIPPED (collateral short). */
+  status: "PENDING" | "SUBMITTED" | "SETTLED" | "SKIPPED";
+  txHash: Hex | null;
+  settledBy: string | null;
+}
+
 /** A guarantee row of the scoped lists (`/core/payers/:addr/guarantees`, `/core/recipients/:addr/guarantees`). */
 export interface CoreGuarantee {
   guaranteeId: Hex;
@@ -92,6 +105,14 @@ export interface CoreClient {
   recipientGuarantees(recipient: Address, limit?: number): Promise<CoreGuarantee[]>;
   cycle(cycleId: bigint, asset: Address): Promise<Record<string, unknown> & { status: string }>;
   position(cycleId: bigint, asset: Address, participant: Address): Promise<CorePosition>;
+  /** `POST /core/cycles/:cycleId/:asset/settlements`: hands Core a signed NetDebitSettlement (idempotent). */
+  authorizeSettlement(
+    cycleId: bigint,
+    asset: Address,
+    authorization: { debtor: Address; amount: bigint; signature: Hex },
+  ): Promise<CoreSettlement>;
+  /** `GET /core/cycles/:cycleId/:asset/settlements`: every authorization of the (cycle, asset). */
+  settlements(cycleId: bigint, asset: Address): Promise<CoreSettlement[]>;
 }
 
 const json = (v: unknown) => JSON.stringify(v, (_, x) => (typeof x === "bigint" ? x.toString() : x));
@@ -134,6 +155,12 @@ export function createCoreClient(options: CoreClientOptions): CoreClient {
     reqId: BigInt(g.reqId as string),
     amount: BigInt(g.amount as string),
     timestamp: BigInt(g.timestamp as string),
+  });
+
+  const settlementOf = (s: Record<string, unknown>): CoreSettlement => ({
+    ...(s as unknown as CoreSettlement),
+    cycleId: BigInt(s.cycleId as string),
+    amount: BigInt(s.amount as string),
   });
 
   return {
@@ -218,6 +245,16 @@ export function createCoreClient(options: CoreClientOptions): CoreClient {
         leaf: (p.leaf as Hex | null) ?? null,
         proof: p.proof as Hex[],
       };
+    },
+    async authorizeSettlement(cycleId, asset, a) {
+      return settlementOf(await call("POST", `/core/cycles/${cycleId}/${asset.toLowerCase()}/settlements`, a));
+    },
+    async settlements(cycleId, asset) {
+      const r = await call<{ settlements: Record<string, unknown>[] }>(
+        "GET",
+        `/core/cycles/${cycleId}/${asset.toLowerCase()}/settlements`,
+      );
+      return r.settlements.map(settlementOf);
     },
   };
 }

@@ -16,3 +16,7 @@ export {
   type SignedPaymentRequest,
 } from "./signPaymentRequest.ts";
 export { assertPositionCommitted, payNetDebit } from "./payNetDebit.ts";
+export {
+  authorizeNetDebitSettlement,
+  type AuthorizeNetDebitSettlementParameters,
+} from "./authorizeNetDebitSettlement.ts";

@@ -12,6 +12,7 @@ export const core4MicaAbi = parseAbi([
   "event CollateralWithdrawn(address indexed user, address indexed asset, uint256 amount)",
   "event GuaranteeRemunerated(bytes32 indexed guaranteeId, address indexed user, address indexed recipient, address asset, uint256 amount, uint64 version)",
   "event CollateralSeized(address indexed user, address indexed asset, uint256 requested, uint256 seized)",
+  "event CollateralSettled(address indexed user, address indexed asset, uint256 amount)",
   "function guaranteeExpiry() view returns (uint64)",
   "function collateral(address user, address asset) view returns (uint256)",
 ]);
@@ -22,6 +23,8 @@ export const clearingHouseEventsAbi = parseAbi([
   "event DebtorDefaulted(uint256 indexed cycleId, address indexed asset, address indexed debtor, uint256 netDebit, uint256 covered, uint256 shortfall)",
   "event NetCreditClaimed(uint256 indexed cycleId, address indexed asset, address indexed creditor, uint256 netCredit, uint256 paid)",
   "event CycleFinalized(uint256 indexed cycleId, address indexed asset, uint256 paidIn, uint256 covered)",
+  "event NetDebitSettledFromCollateral(uint256 indexed cycleId, address indexed asset, address indexed debtor, uint256 amount)",
+  "event NetDebitSettlementSkipped(uint256 indexed cycleId, address indexed asset, address indexed debtor, uint256 amount, uint256 available)",
 ]);
 
 export const validationRegistryAbi = parseAbi([

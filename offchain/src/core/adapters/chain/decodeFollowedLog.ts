@@ -81,6 +81,8 @@ function decodeVault(log: Log): ChainEventBody | undefined {
         requested: d.args.requested,
         seized: d.args.seized,
       };
+    case "CollateralSettled":
+      return { name: d.eventName, user: lower(d.args.user), asset: lower(d.args.asset), amount: d.args.amount };
   }
 }
 
@@ -137,6 +139,14 @@ function decodeClearing(log: Log): ChainEventBody | undefined {
         asset: lower(d.args.asset),
         paidIn: d.args.paidIn,
         covered: d.args.covered,
+      };
+    case "NetDebitSettledFromCollateral":
+      return {
+        name: d.eventName,
+        cycleId: d.args.cycleId,
+        asset: lower(d.args.asset),
+        debtor: lower(d.args.debtor),
+        amount: d.args.amount,
       };
   }
 }

@@ -1,6 +1,7 @@
 import {
   encodeFunctionData,
   keccak256,
+  TransactionNotFoundError,
   TransactionReceiptNotFoundError,
   type Account,
   type Address,
@@ -158,6 +159,15 @@ export function createViemClearingHouseGateway(o: ViemGatewayOptions): ClearingH
       await walletClient.sendRawTransaction({ serializedTransaction });
       const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: o.receiptTimeoutMs ?? 120_000 });
       return toSent(receipt);
+    },
+    async pending(hash) {
+      try {
+        const tx = await publicClient.getTransaction({ hash });
+        return tx.blockNumber === null;
+      } catch (e) {
+        if (e instanceof TransactionNotFoundError) return false;
+        throw e;
+      }
     },
     async receipt(hash) {
       try {

@@ -139,5 +139,15 @@ async function applyOne(q: Queryable, m: Mutation): Promise<void> {
       if (r.rowCount !== 1) stale(m);
       return;
     }
+
+    case "settlement.status": {
+      const r = await q.query(
+        `UPDATE collateral_settlements SET status = $5, settled_by = $6, updated_at = now()
+         WHERE cycle_id = $1 AND asset = $2 AND debtor = $3 AND status = $4`,
+        [toDbAmount(m.cycleId), m.asset, m.debtor, m.from, m.to, m.settledBy],
+      );
+      if (r.rowCount !== 1) stale(m);
+      return;
+    }
   }
 }

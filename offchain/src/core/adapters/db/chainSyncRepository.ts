@@ -193,7 +193,20 @@ export async function loadEventState(q: Queryable, event: ChainEvent): Promise<E
   switch (event.name) {
     case "CollateralDeposited":
     case "CollateralSeized":
+    case "CollateralSettled":
       return EMPTY_EVENT_STATE;
+
+    case "NetDebitSettledFromCollateral": {
+      const { rows } = await q.query<{ status: string; settled_by: string | null }>(
+        `SELECT status, settled_by FROM collateral_settlements WHERE cycle_id = $1 AND asset = $2 AND debtor = $3
+         FOR UPDATE`,
+        [toDbAmount(event.cycleId), event.asset, event.debtor],
+      );
+      return {
+        ...EMPTY_EVENT_STATE,
+        settlement: rows[0] && { status: rows[0].status, settledBy: rows[0].settled_by },
+      };
+    }
 
     case "WithdrawalRequested":
     case "WithdrawalCanceled":

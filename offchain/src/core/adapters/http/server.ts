@@ -17,6 +17,7 @@ import { errorResponses, guaranteeRoutes, type GuaranteeRoutesDeps } from "./rou
 import { cycleRoutes, type CycleRoutesDeps } from "./cycleRoutes.ts";
 import { lifecycleRoutes, type LifecycleRoutesDeps } from "./lifecycleRoutes.ts";
 import { webhookRoutes, type WebhookAdmin } from "./routes/webhooks.ts";
+import { settlementRoutes, type SettlementRoutesDeps } from "./routes/settlements.ts";
 import { useZodSchemas } from "./zodSchemas.ts";
 
 export interface HttpDeps
@@ -28,6 +29,8 @@ export interface HttpDeps
   health: () => Promise<{ ok: boolean; details: Record<string, unknown> }>;
   /** The cycle API (`/core/cycles...`); absent without a ClearingHouse. */
   cycles?: CycleRoutesDeps;
+  /** Settlements from collateral (`/core/cycles/:cycleId/:asset/settlements`); absent without a ClearingHouse. */
+  settlements?: SettlementRoutesDeps;
   /** FOURMICA_ADMIN_TOKEN: the bearer token of every `/core/admin/*` route (requireAdmin); absent: ADMIN_DISABLED. */
   adminToken?: string | undefined;
   /** What `GET /core/admin/status` reports beside `{ admin: true }` (the operator's view; grows with the admin API). */
@@ -147,6 +150,7 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
     accountRoutes(api, { ...deps });
     authRoutes(api, { ...deps, clientOf: clientKey });
     if (deps.cycles) cycleRoutes(api, deps.cycles);
+    if (deps.settlements) settlementRoutes(api, deps.settlements);
     operatorControlRoutes(api, deps);
     if (deps.dashboard) dashboardRoutes(api, { ...deps.dashboard, adminToken: deps.adminToken });
     webhookRoutes(api, { adminToken: deps.adminToken, webhooks: deps.webhooks });

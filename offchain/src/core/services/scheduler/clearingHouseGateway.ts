@@ -1,6 +1,7 @@
 import type { Address, Hex } from "viem";
 
 import type { ScheduleSegment } from "../../../protocol/cycles/cycleSchedule.ts";
+import type { CollateralSettlementArg, CreditClaimArg } from "../../settlement/types.ts";
 
 /** `ClearingHouse.getCycle`, as the scheduler reads it. */
 export interface OnchainCycle {
@@ -52,7 +53,12 @@ export type ClearingHouseWrite =
     }
   | { functionName: "proveSignedRequests"; args: readonly [bigint, Address, Address, readonly SignedRequestArg[]] }
   | { functionName: "markDefaulted"; args: readonly [bigint, Address, readonly DefaultClaimArg[]] }
-  | { functionName: "finalizeCycle"; args: readonly [bigint, Address] };
+  | { functionName: "finalizeCycle"; args: readonly [bigint, Address] }
+  | {
+      functionName: "settleNetDebitsFromCollateral";
+      args: readonly [bigint, Address, readonly CollateralSettlementArg[]];
+    }
+  | { functionName: "claimNetCredits"; args: readonly [bigint, Address, readonly CreditClaimArg[]] };
 
 export interface SentTransaction {
   hash: Hex;
@@ -87,4 +93,6 @@ export interface ClearingHouseGateway {
   send(write: ClearingHouseWrite, beforeBroadcast?: (hash: Hex) => Promise<void>): Promise<SentTransaction>;
   /** The receipt of an earlier transaction, or undefined if it is not mined (pending or dropped). */
   receipt(hash: Hex): Promise<SentTransaction | undefined>;
+  /** Whether the node still knows an unmined transaction (in its pool): false once it is mined or dropped. */
+  pending?(hash: Hex): Promise<boolean>;
 }

@@ -43,6 +43,10 @@ export interface CycleSchedulerConfig {
   transport?: Transport | undefined;
   /** Crash seams (tests). */
   hooks?: SchedulerHooks | undefined;
+  /** Debtors per `settleNetDebitsFromCollateral` transaction (default 200). */
+  settlementBatchSize?: number | undefined;
+  /** Batched claims of every unclaimed creditor once a cycle is funded (loadConfig's default: true; absent: off). */
+  autoClaim?: boolean | undefined;
   log?: (message: string, details: Record<string, unknown>) => void;
 }
 
@@ -84,6 +88,8 @@ export function createCycleScheduler(c: CycleSchedulerConfig): CycleScheduler {
     clearingHouse: c.clearingHouse,
     lock,
     assets: c.assets,
+    plan: { autoClaim: c.autoClaim ?? false },
+    ...(c.settlementBatchSize ? { settlementBatchSize: c.settlementBatchSize } : {}),
     ...(c.hooks ? { hooks: c.hooks } : {}),
     ...(c.log ? { log: c.log } : {}),
   });

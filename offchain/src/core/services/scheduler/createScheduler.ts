@@ -34,9 +34,17 @@ import type {
 } from "./clearingHouseGateway.ts";
 import type { LeaderLock } from "./leaderLock.ts";
 import { netCycle } from "./netCycle.ts";
+import { countOpenSettlements, getClaimsTx } from "../../adapters/db/settlementRepository.ts";
+import { DEFAULT_SETTLEMENT_BATCH_SIZE } from "../../settlement/types.ts";
+import {
+  claimCredits,
+  settleFromCollateral,
+  type SettlementContext,
+  type SettlementHooks,
+} from "./collateralSettlement.ts";
 
 /** Test seams: throwing from a hook simulates a crash at that point. */
-export interface SchedulerHooks {
+export interface SchedulerHooks extends SettlementHooks {
   /** After COMMITTING is persisted, before the commit transaction is signed. */
   afterCommitIntent?(cycleId: bigint, asset: Address): Promise<void> | void;
   /** After the signed commit's hash is persisted, before the transaction is broadcast. */
@@ -55,7 +63,13 @@ export interface SchedulerDeps {
   lock: LeaderLock;
   /** Assets followed even before any collateral exists in them (configured tokens, ETH). */
   assets?: readonly Address[];
+  /**
+   * Planning options; `autoClaim` turns the batched claims on (off when absent here: Core's config, FOURMICA_AUTO_CLAIM,
+   * defaults it to true).
+   */
   plan?: PlanOptions;
+  /** Debtors per `settleNetDebitsFromCollateral` transaction (FOURMICA_SETTLEMENT_BATCH_SIZE, default 200). */
+  settlementBatchSize?: number;
   /** Plan/execute rounds per tick at most (default 8): a round's results feed the next round's plan. */
   maxRounds?: number;
   hooks?: SchedulerHooks;
@@ -82,6 +96,7 @@ export interface Scheduler {
  */
 export function createScheduler(deps: SchedulerDeps): Scheduler {
   const { db, chain } = deps;
+  const planOptions: PlanOptions = { ...deps.plan, autoClaim: deps.plan?.autoClaim ?? false };
   const log = deps.log ?? (() => {});
   const header = (cycleId: bigint, asset: Address) => ({
     chainId: deps.chainId,
@@ -103,12 +118,17 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     const assets = [
       ...new Set([...(deps.assets ?? []).map((a) => a.toLowerCase() as Address), ...(await collateralAssets(db))]),
     ];
+    const open = rows.some((r) => r.status === "COMMITTED") ? await countOpenSettlements(db) : new Map();
     const cycles: CycleView[] = [];
-    for (const r of rows) cycles.push(await toView(r, now));
+    for (const r of rows) cycles.push(await toView(r, now, open));
     return { segments: segs, assets, cycles, nextCycleId: next };
   }
 
-  async function toView(r: CycleRecord, now: bigint): Promise<CycleView> {
+  async function toView(
+    r: CycleRecord,
+    now: bigint,
+    open: Map<string, { pending: number; submitted: number }>,
+  ): Promise<CycleView> {
     const base = { cycleId: r.cycleId, asset: r.asset, status: r.status, deadlines: r.deadlines };
     const withCount = r.batch ? { ...base, guaranteeCount: r.batch.guaranteeCount } : base;
     if (r.status !== "NETTED" && r.status !== "COMMITTING" && r.status !== "COMMITTED") return withCount;
@@ -118,6 +138,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       finalized: c.finalized,
       debtorCount: c.debtorCount,
       resolvedDebtors: c.resolvedDebtors,
+      funded: c.paidIn + c.covered >= c.totalNet,
     };
     if (r.status === "COMMITTED" && c.committed && !c.finalized && now > r.deadlines.paymentDeadline) {
       const unresolvedDebtors = [];
@@ -128,7 +149,24 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       }
       facts = { ...facts, unresolvedDebtors };
     }
-    return { ...withCount, chain: facts };
+    if (r.status !== "COMMITTED" || !c.committed || c.finalized) return { ...withCount, chain: facts };
+    return { ...withCount, chain: facts, settlement: await settlementFacts(r, open) };
+  }
+
+  /** Core's settlement work on a committed row: open authorizations, and creditors left to claim. */
+  async function settlementFacts(r: CycleRecord, open: Map<string, { pending: number; submitted: number }>) {
+    const o = open.get(`${r.cycleId}:${r.asset}`) ?? { pending: 0, submitted: 0 };
+    let unclaimedCreditors = 0;
+    if (planOptions.autoClaim) {
+      const claimsTx = await getClaimsTx(db, r.cycleId, r.asset);
+      const done = claimsTx !== undefined && (await chain.receipt(claimsTx))?.status === "success";
+      if (!done) {
+        unclaimedCreditors = (await listPositions(db, r.cycleId, r.asset)).filter(
+          (p) => p.role === "NET_CREDITOR" && p.status === "CLAIMABLE",
+        ).length;
+      }
+    }
+    return { ...o, unclaimedCreditors };
   }
 
   /** The committed tree, rebuilt from the stored positions and checked against the stored root. */
@@ -314,6 +352,18 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     log("debtors marked defaulted", { cycleId: cycleId.toString(), asset, debtors: claims.length, hash: tx.hash });
   }
 
+  const settlement: SettlementContext = {
+    db,
+    chain,
+    proofOf: async (cycleId, asset) => {
+      const tree = await loadTree(await record(cycleId, asset));
+      return (participant) => tree.getProof(participant);
+    },
+    batchSize: deps.settlementBatchSize ?? DEFAULT_SETTLEMENT_BATCH_SIZE,
+    hooks: deps.hooks,
+    log,
+  };
+
   async function execute(action: TickAction, now: bigint): Promise<void> {
     const { cycleId, asset } = action;
     switch (action.kind) {
@@ -347,8 +397,12 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         return confirmCommit(cycleId, asset);
       case "MISS":
         return miss(cycleId, asset, action.netted);
+      case "SETTLE_FROM_COLLATERAL":
+        return settleFromCollateral(settlement, cycleId, asset, action.send);
       case "MARK_DEFAULTED":
         return markDefaulted(cycleId, asset, action.debtors, now);
+      case "CLAIM_CREDITS":
+        return claimCredits(settlement, cycleId, asset);
       case "FINALIZE": {
         const tx = await chain.send({ functionName: "finalizeCycle", args: [cycleId, asset] }, (hash) =>
           setFinalizeTx(db, cycleId, asset, hash),
@@ -374,7 +428,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         const key = (a: TickAction) => `${a.cycleId}:${a.asset}`;
         const segments = await chain.scheduleSegments();
         for (let round = 0; round < (deps.maxRounds ?? 8); round++) {
-          const plan = planTick(await loadState(now, segments), now, deps.plan).filter((a) => !failed.has(key(a)));
+          const plan = planTick(await loadState(now, segments), now, planOptions).filter((a) => !failed.has(key(a)));
           if (plan.length === 0) break;
           for (const action of plan) {
             if (failed.has(key(action))) continue;

@@ -1,0 +1,41 @@
+import { recoverAddress, type Address, type Hex } from "viem";
+
+import { hashNetDebitSettlement, type NetDebitSettlementInput } from "../../protocol/netDebitSettlement.ts";
+import { ecdsaSignatureRefusal } from "../../protocol/secp256k1/ecdsaSignatureRefusal.ts";
+import { SettlementCode, SettlementError } from "./settlementErrors.ts";
+
+/** ERC-1271 port: whether `wallet.isValidSignature(digest, signature)` returns the magic value (false without code). */
+export type IsValidSignature = (wallet: Address, digest: Hex, signature: Hex) => Promise<boolean>;
+
+/**
+ * Checks `signature` as the ClearingHouse will (`SignatureChecker.isValidSignatureNowCalldata(debtor, digest, sig)`):
+ * an ECDSA signature the vault's rules take (65 bytes, low s, v 27/28) that recovers the debtor, else the debtor's
+ * ERC-1271 answer. Throws SETTLEMENT_SIGNATURE_INVALID otherwise; returns the digest.
+ */
+export async function verifySettlementSignature(
+  input: NetDebitSettlementInput,
+  signature: Hex,
+  isValidSignature: IsValidSignature,
+): Promise<Hex> {
+  const digest = hashNetDebitSettlement(input);
+  if (ecdsaSignatureRefusal(signature) === undefined) {
+    try {
+      const recovered = await recoverAddress({ hash: digest, signature });
+      if (recovered.toLowerCase() === input.debtor.toLowerCase()) return digest;
+    } catch {
+      // No point recovers: a contract wallet may still accept the bytes.
+    }
+  }
+  if (await isValidSignature(input.debtor, digest, signature)) return digest;
+  throw new SettlementError(
+    SettlementCode.SIGNATURE_INVALID,
+    `signature is not ${input.debtor}'s authorization to settle ${input.amount} of cycle ${input.cycleId} from collateral`,
+    {
+      cycleId: input.cycleId.toString(),
+      asset: input.asset,
+      debtor: input.debtor,
+      amount: input.amount.toString(),
+      digest,
+    },
+  );
+}
