@@ -265,7 +265,7 @@ describe("ClearingHouse (Hardhat chain, viem)", function () {
   });
 
   describe("gas (whole transactions)", function () {
-    it("pay, claim and markDefaulted at 10, 1,000 and 100,000 leaves; pay and claim stay under 80k at 100,000", async function () {
+    it("pay, claim and markDefaulted at 10, 1,000 and 100,000 leaves; pay stays under 80k and claim under 85k at 100,000", async function () {
       const { ch, vault, publicClient, chainId, operator, d, c } =
         await networkHelpers.loadFixture(deployClearingHouseFixture);
       const chAsOperator = await clearingHouseAs(ch.address, operator);
@@ -365,7 +365,9 @@ describe("ClearingHouse (Hardhat chain, viem)", function () {
         report.push(row);
         if (n === 100_000) {
           expect(pay.gasUsed < 80_000n, `pay ${pay.gasUsed}`).to.equal(true);
-          expect(claim.gasUsed < 80_000n, `claim ${claim.gasUsed}`).to.equal(true);
+          // 80k until issue 11: a claim now also counts its creditor down (one more cycle slot read and written,
+          // about 5k), which is what lets a claims batch that pays every creditor skip their flags. docs/operations.md.
+          expect(claim.gasUsed < 85_000n, `claim ${claim.gasUsed}`).to.equal(true);
         }
         cycleId += 2n;
       }
