@@ -9,7 +9,7 @@
  * - stages: the same paid request with Core, the facilitator and the seller each in its own process
  *   (bench/support/x402StageServer.ts), sequential from one agent here: p50/p99, and each process's CPU time (user +
  *   system) per paid request, the agent's included (BENCH_X402_STAGE_REQUESTS, default 300; BENCH_STAGE_NODE_ARGS,
- *   e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, is passed to the three processes).
+ *   e.g. `--cpu-prof --cpu-prof-dir=prof`, is passed to the three processes).
  * Run: `node bench/x402.bench.ts` (or `npm run bench`). Everything shares this process's core(s).
  */
 import { x402Client } from "@x402/core/client";

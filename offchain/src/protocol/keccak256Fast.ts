@@ -48,6 +48,14 @@ export function keccak256Bytes(data: Uint8Array): Hex {
   return `0x${sponge.squeeze(32).toString("hex")}`;
 }
 
+/** keccak256 of the concatenation of `parts`, as bytes (the audit hashes from envelope words without joining them). */
+export function keccak256Concat(parts: readonly Uint8Array[]): Buffer {
+  if (!sponge) return Buffer.from(keccak256(Buffer.concat(parts), "bytes"));
+  sponge.initialize(1088, 512);
+  for (const p of parts) sponge.absorb(Buffer.isBuffer(p) ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength));
+  return sponge.squeeze(32);
+}
+
 const HEX = /^0x(?:[0-9a-fA-F]{2})*$/;
 
 /** keccak256 of the bytes a 0x-hex string spells: viem's `keccak256(hex)` for any input (odd or bad hex goes to viem). */
