@@ -99,6 +99,25 @@ describe("Core limits for unauthenticated callers", function () {
     expect(await snapshot(db)).to.equal(before);
   });
 
+  it("limits batches so that they carry no more guarantees per window than single issuances may", async function () {
+    // FOURMICA_RATE_LIMIT_ISSUE_MAX 3 over batches of up to 64: at least one batch per window, here exactly one.
+    const first = await inject("POST", "/core/guarantees/batch", "10.2.2.3", {
+      guarantees: [await signedBody(v1Request()), await signedBody(v1Request())],
+    });
+    expect(first.statusCode).to.equal(200);
+    expect(first.json().results.map((r: { status: number }) => r.status)).to.deep.equal([201, 201]);
+    const before = await snapshot(db);
+    expectLimited(
+      await inject("POST", "/core/guarantees/batch", "10.2.2.3", { guarantees: [await signedBody(v1Request())] }),
+      1,
+    );
+    expect(await snapshot(db)).to.equal(before);
+    // The batch budget is its own: single issuances of the same client still pass.
+    expect((await inject("POST", "/core/guarantees", "10.2.2.3", await signedBody(v1Request()))).statusCode).to.equal(
+      201,
+    );
+  });
+
   it("limits every other route (FOURMICA_RATE_LIMIT_MAX), bad requests included, per IPv6 /64", async function () {
     const urls = ["/core/public-params", "/core/guarantees/0x12", "/core/tokens", "/core/cycles", "/core/health"];
     for (const [i, url] of urls.entries()) {

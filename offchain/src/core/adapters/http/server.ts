@@ -13,7 +13,7 @@ import { accountRoutes, type AccountRoutesDeps } from "./routes/accounts.ts";
 import { authRoutes, type AuthRoutesDeps } from "./routes/auth.ts";
 import { operatorControlRoutes, type OperatorControlRoutesDeps } from "./routes/operatorControls.ts";
 import { dashboardRoutes, type DashboardRoutesDeps } from "./routes/dashboard.ts";
-import { errorResponses, guaranteeRoutes, type GuaranteeRoutesDeps } from "./routes/guarantees.ts";
+import { errorResponses, guaranteeRoutes, MAX_ISSUE_BATCH, type GuaranteeRoutesDeps } from "./routes/guarantees.ts";
 import { cycleRoutes, type CycleRoutesDeps } from "./cycleRoutes.ts";
 import { lifecycleRoutes, type LifecycleRoutesDeps } from "./lifecycleRoutes.ts";
 import { webhookRoutes, type WebhookAdmin } from "./routes/webhooks.ts";
@@ -64,10 +64,11 @@ export function clientKey(ip: string): string {
     .join(":")}::/64`;
 }
 
-/** Which limit a route counts against: issuance, SIWE, or everything else. */
-function rateGroup(request: FastifyRequest): "issue" | "auth" | "read" {
+/** Which limit a route counts against: issuance, batched issuance, SIWE, or everything else. */
+function rateGroup(request: FastifyRequest): "issue" | "issueBatch" | "auth" | "read" {
   const url = request.routeOptions.url ?? "";
   if (url === "/core/guarantees" && request.method === "POST") return "issue";
+  if (url === "/core/guarantees/batch" && request.method === "POST") return "issueBatch";
   if (url.startsWith("/core/auth/")) return "auth";
   return "read";
 }
@@ -131,7 +132,14 @@ export function buildHttpServer(deps: HttpDeps): FastifyInstance {
 
   const limits = deps.limits;
   if (limits) {
-    const max = { issue: limits.rateLimitIssueMax, auth: limits.rateLimitAuthMax, read: limits.rateLimitMax };
+    const max = {
+      issue: limits.rateLimitIssueMax,
+      // A batch may carry MAX_ISSUE_BATCH guarantees: the batches a client may send per window carry at most as
+      // many guarantees as its single issuances may.
+      issueBatch: Math.max(1, Math.floor(limits.rateLimitIssueMax / MAX_ISSUE_BATCH)),
+      auth: limits.rateLimitAuthMax,
+      read: limits.rateLimitMax,
+    };
     app.register(rateLimit, {
       global: true,
       timeWindow: limits.rateLimitWindowMs,

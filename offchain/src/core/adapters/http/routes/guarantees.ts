@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import type { Hex } from "viem";
 import { z } from "zod";
 
@@ -7,6 +7,8 @@ import type { StoredGuarantee } from "../../../issuance/guaranteeStore.ts";
 import type { IssueGuarantee } from "../../../issuance/issueGuarantee.ts";
 import { issueGuaranteeBodySchema, parseIssueGuaranteeBody } from "../../../issuance/requestSchema.ts";
 import { certificateSchema, errorSchema, guaranteeSchema } from "../apiSchemas.ts";
+import { toFourMicaError } from "../errorBody.ts";
+import { errorStatus } from "../errorStatus.ts";
 import { invalidInput, parseOrThrow } from "../fieldIssues.ts";
 import type { Metrics } from "../metrics.ts";
 import { certificateJson, guaranteeJson } from "../wire.ts";
@@ -29,6 +31,31 @@ export const guaranteeIdParam = z.strictObject({
 
 /** 4XX and 5XX answers of every route: the error body. */
 export const errorResponses = { "4XX": errorSchema, "5XX": errorSchema } as const;
+
+/** Most guarantees in one `POST /core/guarantees/batch` (docs/core-api.md, "Batched issuance"). */
+export const MAX_ISSUE_BATCH = 64;
+
+/** Body limit of a batch: 64 items of at most 4 KiB each (an ERC-1271 signature is bounded by 4,096 bytes). */
+const BATCH_BODY_LIMIT = 512 * 1024;
+
+const issueBatchBodySchema = z.strictObject({
+  guarantees: z
+    .array(z.unknown())
+    .min(1)
+    .max(MAX_ISSUE_BATCH)
+    .describe("each item a POST /core/guarantees body, answered on its own in `results` at the same index"),
+});
+
+const issueBatchItemSchema = z.union([
+  z.strictObject({ status: z.literal([200, 201]), certificate: certificateSchema }),
+  z.strictObject({ status: z.number().int().min(400).max(599), error: errorSchema.shape.error }),
+]);
+
+const issueBatchAnswerSchema = z.object({ results: z.array(issueBatchItemSchema) });
+
+type BatchItemResult =
+  | { status: 200 | 201; certificate: ReturnType<typeof certificateJson> }
+  | { status: number; error: { code: string; message: string; details?: Record<string, unknown> } };
 
 export function guaranteeRoutes(app: FastifyInstance, deps: GuaranteeRoutesDeps): void {
   useZodSchemas(app);
@@ -61,6 +88,30 @@ export function guaranteeRoutes(app: FastifyInstance, deps: GuaranteeRoutesDeps)
   );
 
   /**
+   * Several issuances in one HTTP request, for a facilitator that has more than one waiting (its Core client
+   * batches only then). Each item is exactly a `POST /core/guarantees` body and is answered on its own: the same
+   * checks, codes and idempotency, its status in `results[i].status`; one refused item changes nothing for the
+   * others. The items run concurrently, so that they share the database's group commit. A body that is not a
+   * list of 1..64 items is refused as a whole (400 INVALID_INPUT) and issues nothing.
+   */
+  app.post(
+    "/core/guarantees/batch",
+    {
+      bodyLimit: BATCH_BODY_LIMIT,
+      schema: {
+        summary: `Issue up to ${MAX_ISSUE_BATCH} guarantees, each answered on its own (as POST /core/guarantees)`,
+        body: issueBatchBodySchema,
+        response: { 200: issueBatchAnswerSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { guarantees } = parseOrThrow(issueBatchBodySchema, request.body, "guarantee batch");
+      const results = await Promise.all(guarantees.map((item) => issueOne(deps, item, request.log)));
+      return { results };
+    },
+  );
+
+  /**
    * Public by id. The certificate is not a bearer instrument: every on-chain remuneration also checks the payer's own
    * signature (not returned here) and always pays the recipient named in it, so reading it moves nothing.
    */
@@ -80,4 +131,31 @@ export function guaranteeRoutes(app: FastifyInstance, deps: GuaranteeRoutesDeps)
       return guaranteeJson(g);
     },
   );
+}
+
+/** One item of a batch: the single route's parse, issuance and metrics, with its error as data. */
+async function issueOne(deps: GuaranteeRoutesDeps, body: unknown, log: FastifyBaseLogger): Promise<BatchItemResult> {
+  const started = process.hrtime.bigint();
+  let outcome = "INTERNAL";
+  try {
+    const parsed = parseIssueGuaranteeBody(body);
+    if (!parsed.success) throw invalidInput(parsed.error, body, "guarantee request");
+    const { certificate, created } = await deps.issue(parsed.data.request, parsed.data.signature);
+    outcome = created ? "ISSUED" : "IDEMPOTENT";
+    return { status: created ? 201 : 200, certificate: certificateJson(certificate) };
+  } catch (e) {
+    const err = toFourMicaError(e);
+    outcome = err.code;
+    const error: { code: string; message: string; details?: Record<string, unknown> } = {
+      code: err.code,
+      message: err.message,
+    };
+    if (err.details !== undefined) error.details = err.details;
+    const status = errorStatus(err.code);
+    if (status >= 500) log.error({ err: e, code: err.code }, "batch item failed");
+    return { status, error };
+  } finally {
+    deps.metrics.issuance.inc({ outcome });
+    deps.metrics.issuanceSeconds.observe({ outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
 }
