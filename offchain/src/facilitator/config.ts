@@ -19,6 +19,12 @@ export interface FacilitatorConfig {
   allowContractSignatures: boolean;
   /** Core call timeout. */
   coreTimeoutMs: number;
+  /**
+   * Issuance calls to Core at once, and the most guarantees one batched call carries when all of them are busy
+   * (x402/facilitator/coreClient.ts, IssueBatching); `coreMaxBatch` 1 sends every issuance on its own.
+   */
+  coreMaxInFlight: number;
+  coreMaxBatch: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
 
@@ -50,6 +56,9 @@ const envSchema = z.object({
   FOURMICA_FACILITATOR_FUTURE_SKEW_SECONDS: seconds.optional(),
   FOURMICA_FACILITATOR_ALLOW_CONTRACT_SIGNATURES: z.enum(["true", "false"]).default("false"),
   FOURMICA_FACILITATOR_CORE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  FOURMICA_FACILITATOR_CORE_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(256).default(4),
+  // Core's own most per batch (MAX_ISSUE_BATCH).
+  FOURMICA_FACILITATOR_CORE_MAX_BATCH: z.coerce.number().int().min(1).max(64).default(64),
   FOURMICA_FACILITATOR_LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
     .default("info"),
@@ -74,6 +83,8 @@ export function loadFacilitatorConfig(env: Record<string, string | undefined> = 
     maxFutureSkewSeconds: e.FOURMICA_FACILITATOR_FUTURE_SKEW_SECONDS,
     allowContractSignatures: e.FOURMICA_FACILITATOR_ALLOW_CONTRACT_SIGNATURES === "true",
     coreTimeoutMs: e.FOURMICA_FACILITATOR_CORE_TIMEOUT_MS,
+    coreMaxInFlight: e.FOURMICA_FACILITATOR_CORE_MAX_IN_FLIGHT,
+    coreMaxBatch: e.FOURMICA_FACILITATOR_CORE_MAX_BATCH,
     logLevel: e.FOURMICA_FACILITATOR_LOG_LEVEL,
   };
 }

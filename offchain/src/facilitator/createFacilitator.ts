@@ -12,6 +12,7 @@ import { loadSecp256k1Recovery, type Secp256k1Recovery } from "../protocol/secp2
 import { randomReqId } from "../x402/randomReqId.ts";
 import {
   createCoreClient,
+  DEFAULT_ISSUE_BATCHING,
   httpTransport,
   type ClosableCoreTransport,
   type CoreClient,
@@ -98,7 +99,17 @@ export function createFacilitator(
   const logger = deps.logger ?? pino({ level: config.logLevel ?? "info", name: "4mica-facilitator" });
   // Core over one keep-alive node:http agent (httpTransport), released on close.
   let transport: ClosableCoreTransport | undefined;
-  const core = deps.core ?? createCoreClient((transport = httpTransport(config.coreUrl, config.coreTimeoutMs)));
+  const core =
+    deps.core ??
+    createCoreClient((transport = httpTransport(config.coreUrl, config.coreTimeoutMs)), {
+      issueBatching:
+        (config.coreMaxBatch ?? DEFAULT_ISSUE_BATCHING.maxBatch) > 1
+          ? {
+              maxInFlight: config.coreMaxInFlight ?? DEFAULT_ISSUE_BATCHING.maxInFlight,
+              maxBatch: config.coreMaxBatch ?? DEFAULT_ISSUE_BATCHING.maxBatch,
+            }
+          : false,
+    });
   const now = deps.now ?? (() => BigInt(Math.floor(Date.now() / 1000)));
   const facilitator = new x402Facilitator();
   let loading: Promise<{ params: CorePublicParams; scheme: CreditFacilitatorScheme }> | undefined;

@@ -181,7 +181,26 @@ const big = (v: unknown, what: string): bigint => {
   throw new CoreUnavailableError(`Core public-params lacks ${what}`);
 };
 
-export function createCoreClient(send: CoreTransport): CoreClient {
+/**
+ * How the client batches issuances (docs/core-api.md, "Batched issuance"). Up to `maxInFlight` calls to Core run at
+ * once, each a plain `POST /core/guarantees`; an issuance that arrives while all of them are busy waits, and the
+ * waiting ones leave together, up to `maxBatch`, as one `POST /core/guarantees/batch` when a call returns. So an idle
+ * facilitator adds no delay (nothing waits for a timer), and a busy one sends fewer, larger requests, which is where
+ * Core's cost per guarantee falls (bench/issuance.bench.ts, the batched cases). A Core without the batch route (404)
+ * gets every later issuance one by one.
+ */
+export interface IssueBatching {
+  maxInFlight: number;
+  maxBatch: number;
+}
+
+/** The facilitator's default: four calls at once, then batches of up to 64 (Core's most). */
+export const DEFAULT_ISSUE_BATCHING: IssueBatching = { maxInFlight: 4, maxBatch: 64 };
+
+export function createCoreClient(
+  send: CoreTransport,
+  options: { issueBatching?: IssueBatching | false } = {},
+): CoreClient {
   const call: CoreTransport = async (...args) => {
     try {
       return await send(...args);
@@ -189,6 +208,12 @@ export function createCoreClient(send: CoreTransport): CoreClient {
       throw new CoreUnavailableError(`Core unreachable: ${(cause as Error).message}`, { cause });
     }
   };
+  const issueOne = async (request: Record<string, unknown>, signature: Hex): Promise<IssueOutcome> => {
+    const res = await call("POST", "/core/guarantees", { request, signature });
+    return issueOutcome(res.status, res.body);
+  };
+  const batching = options.issueBatching === undefined ? DEFAULT_ISSUE_BATCHING : options.issueBatching;
+  const issue = batching ? createIssueQueue(batching, issueOne, call) : issueOne;
   return {
     async publicParams() {
       const res = await call("GET", "/core/public-params");
@@ -215,27 +240,7 @@ export function createCoreClient(send: CoreTransport): CoreClient {
         },
       };
     },
-    async issue(request, signature) {
-      const res = await call("POST", "/core/guarantees", { request, signature });
-      const b = res.body as Record<string, any> | undefined;
-      if ((res.status === 200 || res.status === 201) && b && typeof b.claims === "string") {
-        return {
-          ok: true,
-          created: res.status === 201,
-          certificate: {
-            guaranteeId: b.guaranteeId,
-            cycleId: String(b.cycleId),
-            status: String(b.status),
-            claims: b.claims as Hex,
-            signature: b.signature,
-          },
-        };
-      }
-      if (res.status >= 400 && res.status < 500 && b?.error?.code) {
-        return { ok: false, httpStatus: res.status, code: String(b.error.code), message: String(b.error.message) };
-      }
-      throw new CoreUnavailableError(`Core issuance answered ${res.status}${b?.error?.code ? ` ${b.error.code}` : ""}`);
-    },
+    issue,
     async freeCollateral(payer, asset, bearer) {
       if (!bearer) return undefined;
       const res = await call("GET", `/core/payers/${payer}/collateral`, undefined, {
@@ -264,4 +269,105 @@ export function createCoreClient(send: CoreTransport): CoreClient {
       }));
     },
   };
+}
+
+/**
+ * One issuance answer (`POST /core/guarantees`, or one item of a batch): a certificate, a refusal with its code
+ * (4xx), or CoreUnavailableError (5xx, garbage).
+ */
+function issueOutcome(status: number, body: unknown): IssueOutcome {
+  const b = body as Record<string, any> | undefined;
+  if ((status === 200 || status === 201) && b && typeof b.claims === "string") {
+    return {
+      ok: true,
+      created: status === 201,
+      certificate: {
+        guaranteeId: b.guaranteeId,
+        cycleId: String(b.cycleId),
+        status: String(b.status),
+        claims: b.claims as Hex,
+        signature: b.signature,
+      },
+    };
+  }
+  if (status >= 400 && status < 500 && b?.error?.code) {
+    return { ok: false, httpStatus: status, code: String(b.error.code), message: String(b.error.message) };
+  }
+  throw new CoreUnavailableError(`Core issuance answered ${status}${b?.error?.code ? ` ${b.error.code}` : ""}`);
+}
+
+interface Waiting {
+  body: { request: Record<string, unknown>; signature: Hex };
+  resolve: (o: IssueOutcome) => void;
+  reject: (e: unknown) => void;
+}
+
+/** See {@link IssueBatching}. */
+function createIssueQueue(
+  limits: IssueBatching,
+  issueOne: (request: Record<string, unknown>, signature: Hex) => Promise<IssueOutcome>,
+  call: CoreTransport,
+): CoreClient["issue"] {
+  const maxInFlight = Math.max(1, Math.floor(limits.maxInFlight));
+  const maxBatch = Math.max(1, Math.floor(limits.maxBatch));
+  const waiting: Waiting[] = [];
+  let inFlight = 0;
+  let batchRoute = true;
+
+  const settle = (w: Waiting, run: () => IssueOutcome) => {
+    try {
+      w.resolve(run());
+    } catch (e) {
+      w.reject(e);
+    }
+  };
+  const sendBatch = async (batch: Waiting[]): Promise<void> => {
+    if (batch.length === 1 || !batchRoute) {
+      await Promise.all(batch.map((w) => issueOne(w.body.request, w.body.signature).then(w.resolve, w.reject)));
+      return;
+    }
+    let res: { status: number; body: unknown };
+    try {
+      res = await call("POST", "/core/guarantees/batch", { guarantees: batch.map((w) => w.body) });
+    } catch (e) {
+      for (const w of batch) w.reject(e);
+      return;
+    }
+    const results = (res.body as { results?: unknown } | undefined)?.results;
+    if (res.status === 200 && Array.isArray(results) && results.length === batch.length) {
+      batch.forEach((w, i) => {
+        const item = results[i] as { status?: unknown; certificate?: unknown; error?: unknown } | null;
+        const status = typeof item?.status === "number" ? item.status : 0;
+        settle(w, () => issueOutcome(status, item?.certificate ?? { error: item?.error }));
+      });
+      return;
+    }
+    if (res.status === 404) {
+      // A Core from before the batch route: one by one from now on.
+      batchRoute = false;
+      await sendBatch(batch);
+      return;
+    }
+    // The batch as a whole was refused (rate limit, say) or garbled: every item gets that answer.
+    for (const w of batch) settle(w, () => issueOutcome(res.status, res.body));
+  };
+  const pump = () => {
+    while (inFlight < maxInFlight && waiting.length > 0) {
+      const batch = waiting.splice(0, maxBatch);
+      inFlight++;
+      void sendBatch(batch)
+        .catch((e: unknown) => {
+          for (const w of batch) w.reject(e);
+        })
+        .finally(() => {
+          inFlight--;
+          pump();
+        });
+    }
+  };
+  return (request, signature) =>
+    new Promise<IssueOutcome>((resolve, reject) => {
+      waiting.push({ body: { request, signature }, resolve, reject });
+      pump();
+    });
 }

@@ -5,6 +5,7 @@ export {
 } from "./creditFacilitatorScheme.ts";
 export {
   createCoreClient,
+  DEFAULT_ISSUE_BATCHING,
   fetchTransport,
   httpTransport,
   type ClosableCoreTransport,
@@ -12,6 +13,7 @@ export {
   type CoreClient,
   type CorePublicParams,
   type CoreTransport,
+  type IssueBatching,
   type IssueOutcome,
   type IssuedCertificate,
 } from "./coreClient.ts";
