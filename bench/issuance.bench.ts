@@ -15,9 +15,12 @@
  * BENCH_WARMUP_MAX_SECONDS, 30) whose CPU is not counted: the first thousand or so requests run in V8's interpreter
  * and baseline tiers and cost about half again as much CPU as the steady state, which is what a long-running Core
  * spends. The floor is likewise measured on a second pass.
+ * The `b` cases (1x0b, 1x2b) send the same load through the facilitator's own Core client (its default batching:
+ * four calls at once, the others waiting and leaving together as one POST /core/guarantees/batch), as a busy
+ * facilitator reaches Core; the others post each guarantee on its own connection turn.
  * BENCH_BASELINE_CORE=<another checkout>/bench/support/coreServer.ts runs every PostgreSQL case with that Core too,
- * alternating with this one (before/after in one run). BENCH_ISSUANCE_CASES=pglite,1x0,1x1,1x2,2x0 (Core
- * processes x signing threads) picks the cases.
+ * alternating with this one (before/after in one run). BENCH_ISSUANCE_CASES=pglite,1x0,1x1,1x2,2x0,1x0b,1x2b
+ * (Core processes x signing threads, b: batched) picks the cases.
  * Run: `node bench/issuance.bench.ts` (or `npm run bench` for every bench). @bench-timeout-seconds 600
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -27,6 +30,11 @@ import { createInterface } from "node:readline";
 
 import type { Hex } from "viem";
 
+import {
+  createCoreClient,
+  DEFAULT_ISSUE_BATCHING,
+  httpTransport,
+} from "../offchain/src/x402/facilitator/coreClient.ts";
 import { openPgDatabase } from "../offchain/src/core/adapters/db/pgDatabase.ts";
 import { createNativeBackend, createPureBackend, type BlsBackend } from "../offchain/src/protocol/bls/index.ts";
 import { createGuaranteeRequestHasher } from "../offchain/src/protocol/createGuaranteeRequestHasher.ts";
@@ -46,7 +54,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const HALF_LOAD_SECONDS = 3;
 const WARMUP_REQUESTS = Number(process.env.BENCH_WARMUP_REQUESTS ?? 3000);
 const WARMUP_MAX_SECONDS = Number(process.env.BENCH_WARMUP_MAX_SECONDS ?? 30);
-const CASES = new Set((process.env.BENCH_ISSUANCE_CASES ?? "pglite,1x0,1x1,1x2,2x0").split(","));
+const CASES = new Set((process.env.BENCH_ISSUANCE_CASES ?? "pglite,1x0,1x1,1x2,2x0,1x0b,1x2b").split(","));
 const THIS_CORE = new URL("./support/coreServer.ts", import.meta.url).pathname;
 const BASELINE_CORE = process.env.BENCH_BASELINE_CORE;
 
@@ -125,46 +133,79 @@ function startCore(env: Record<string, string>, server: string): Promise<{ url: 
   });
 }
 
-/** CPU seconds (user + system, all threads) the process `pid` has used so far, from /proc; undefined elsewhere. */
-function cpuSeconds(pid: number | undefined): number | undefined {
+/** CPU seconds (user, system; all threads) the process `pid` has used so far, from /proc; undefined elsewhere. */
+function cpuTimes(pid: number | undefined): { user: number; system: number } | undefined {
   try {
     // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th, in clock ticks.
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    return { user: Number(fields[11]) / CLOCK_TICKS, system: Number(fields[12]) / CLOCK_TICKS };
   } catch {
     return undefined;
   }
 }
 const CLOCK_TICKS = 100;
 
-async function httpRun(replicas: number, env: Record<string, string>, server = THIS_CORE) {
+/**
+ * The load of `clients` callers through one facilitator Core client (x402/facilitator/coreClient.ts, its default
+ * IssueBatching): the way a busy facilitator reaches Core. Latency in ms; throws unless the guarantee was issued.
+ */
+function facilitatorPoster(baseUrl: string) {
+  const transport = httpTransport(baseUrl);
+  const client = createCoreClient(transport, { issueBatching: DEFAULT_ISSUE_BATCHING });
+  return {
+    async post(body: string): Promise<number> {
+      const started = performance.now();
+      const { request, signature } = JSON.parse(body) as { request: Record<string, unknown>; signature: Hex };
+      const outcome = await client.issue(request, signature);
+      if (!outcome.ok || !outcome.created) throw new Error(`not issued: ${JSON.stringify(outcome)}`);
+      return performance.now() - started;
+    },
+    close: () => transport.close(),
+  };
+}
+
+async function httpRun(replicas: number, env: Record<string, string>, server = THIS_CORE, batched = false) {
   const cores = await Promise.all(Array.from({ length: replicas }, () => startCore(env, server)));
-  const poster = createPoster(
-    cores.map((c) => c.url),
-    CONCURRENCY,
-  );
+  const poster =
+    batched && replicas === 1
+      ? facilitatorPoster(cores[0]!.url)
+      : createPoster(
+          cores.map((c) => c.url),
+          CONCURRENCY,
+        );
   try {
     // Warm-up, not counted: JIT tiers, pools, plans.
     await closedLoop(poster.post, signedBodies(WARMUP_REQUESTS), CONCURRENCY, WARMUP_MAX_SECONDS);
     const bodies = signedBodies(SECONDS * 4000);
-    const cpuBefore = cores.map((c) => cpuSeconds(c.child.pid));
+    const cpuBefore = cores.map((c) => cpuTimes(c.child.pid));
     const saturated = await closedLoop(poster.post, bodies, CONCURRENCY, SECONDS);
-    const cpuAfter = cores.map((c) => cpuSeconds(c.child.pid));
-    const used = cpuAfter.reduce<number | undefined>(
-      (sum, a, i) => (sum === undefined || a === undefined ? undefined : sum + a - cpuBefore[i]!),
-      0,
-    );
-    const coreCpuUsPerGuarantee = used === undefined ? undefined : Math.round((used * 1e6) / saturated.requests);
+    const cpuAfter = cores.map((c) => cpuTimes(c.child.pid));
+    const spent = (kind: "user" | "system") =>
+      cpuAfter.reduce<number | undefined>((sum, a, i) => {
+        const b = cpuBefore[i];
+        return sum === undefined || a === undefined || b === undefined ? undefined : sum + a[kind] - b[kind];
+      }, 0);
+    const user = spent("user");
+    const system = spent("system");
+    const perGuarantee = (s: number | undefined) =>
+      s === undefined ? undefined : Math.round((s * 1e6) / saturated.requests);
+    const used = user === undefined || system === undefined ? undefined : user + system;
+    const coreCpuUsPerGuarantee = perGuarantee(used);
     const rate = Math.max(1, Math.floor(saturated.perSecond / 2));
     const halfLoad = await openLoop(poster.post, signedBodies(rate * HALF_LOAD_SECONDS), rate);
     return {
       core: server === THIS_CORE ? "this" : server,
+      // "facilitator": through the facilitator's Core client, which batches when its calls are busy.
+      client: batched ? "facilitator" : "direct",
       replicas,
       signingWorkers: Number(env.BENCH_SIGNING_WORKERS ?? 0),
       saturated,
       halfLoad,
       coreCpuUsPerGuarantee,
+      // The kernel's share (sockets to the clients and to PostgreSQL) against Core's own code.
+      coreUserUsPerGuarantee: perGuarantee(user),
+      coreSystemUsPerGuarantee: perGuarantee(system),
       cpuOverFloor:
         coreCpuUsPerGuarantee === undefined ? undefined : Math.round((coreCpuUsPerGuarantee / floorUs) * 100) / 100,
     };
@@ -202,21 +243,25 @@ if (CASES.has("pglite")) result.pglite = await httpRun(1, {});
 const url = process.env.FOURMICA_TEST_DATABASE_URL;
 if (url) {
   const runs = [];
-  for (const [replicas, workers] of [
-    [1, 0],
-    [1, 1],
-    [1, 2],
-    [2, 0],
+  for (const [replicas, workers, batched] of [
+    [1, 0, false],
+    [1, 1, false],
+    [1, 2, false],
+    [2, 0, false],
+    [1, 0, true],
+    [1, 2, true],
   ] as const) {
-    if (!CASES.has(`${replicas}x${workers}`)) continue;
+    if (!CASES.has(`${replicas}x${workers}${batched ? "b" : ""}`)) continue;
     for (const server of BASELINE_CORE ? [BASELINE_CORE, THIS_CORE] : [THIS_CORE]) {
       const db = openPgDatabase({ connectionString: url, max: 1 });
       await seed(db);
       await db.close();
       process.stderr.write(
-        `issuance: postgres, ${replicas} Core process(es), ${workers} signing thread(s)${server === THIS_CORE ? "" : " (baseline)"}...\n`,
+        `issuance: postgres, ${replicas} Core process(es), ${workers} signing thread(s)${batched ? ", through the facilitator's batching client" : ""}${server === THIS_CORE ? "" : " (baseline)"}...\n`,
       );
-      runs.push(await httpRun(replicas, { BENCH_DATABASE_URL: url, BENCH_SIGNING_WORKERS: String(workers) }, server));
+      runs.push(
+        await httpRun(replicas, { BENCH_DATABASE_URL: url, BENCH_SIGNING_WORKERS: String(workers) }, server, batched),
+      );
     }
   }
   result.postgres = runs;
@@ -224,6 +269,7 @@ if (url) {
 type Run = Awaited<ReturnType<typeof httpRun>>;
 const row = (db: string, r: Run) => [
   r.core === "this" ? db : `${db} (baseline)`,
+  r.client,
   r.replicas,
   r.signingWorkers,
   r.saturated.perSecond,
@@ -238,6 +284,7 @@ result.tables = [
     title: `Issuance at saturation (${CONCURRENCY} clients): Core CPU per guarantee over the crypto floor (goal <= 1.3)`,
     columns: [
       "database",
+      "client",
       "Core processes",
       "signing threads",
       "guarantees/s",
