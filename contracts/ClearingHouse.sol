@@ -208,33 +208,12 @@ contract ClearingHouse is
         }
         uint256 n = settlements.length;
         if (n == 0) revert ClearingHouseEmptyBatch(cycleId, asset);
-        address[] memory debtors = new address[](n);
-        uint256[] memory amounts = new uint256[](n);
-        bytes32[] memory leaves = new bytes32[](n);
-        mapping(address => uint8) storage flags = _flags[cycleId][asset];
-        for (uint256 i = 0; i < n; ++i) {
-            CollateralSettlement calldata s = settlements[i];
-            address debtor = s.debtor;
-            uint256 amount = s.amount;
-            uint8 f = flags[debtor];
-            if (f & (PAID | DEFAULTED) != 0) revert ClearingHouseDebtorAlreadyResolved(cycleId, asset, debtor);
-            flags[debtor] = f | PAID;
-            if (!_isSettlementSigned(debtor, _netDebitSettlementDigest(cycleId, asset, debtor, amount), s.signature)) {
-                revert ClearingHouseInvalidSettlementSignature(cycleId, asset, debtor, amount);
-            }
-            leaves[i] = NettingLeaf.hash(
-                block.chainid,
-                address(this),
-                cycleId,
-                asset,
-                debtor,
-                NettingLeaf.NET_DEBTOR,
-                amount
-            );
-            debtors[i] = debtor;
-            amounts[i] = amount;
-        }
-        // Distinct unresolved debtors (each flag checked above), but the tree may hold more debtor leaves than declared.
+        (address[] memory debtors, uint256[] memory amounts, bytes32[] memory leaves) = _checkSettlements(
+            cycleId,
+            asset,
+            settlements
+        );
+        // Distinct unresolved debtors (each flag checked), but the tree may hold more debtor leaves than declared.
         uint32 unresolved = c.unresolvedDebtors;
         if (n > unresolved) revert ClearingHouseTooManyDebtors(cycleId, asset, c.debtorCount);
         _verifyMultiproof(c.root, cycleId, asset, leaves, proof, proofFlags);
@@ -481,6 +460,42 @@ contract ClearingHouse is
         // Non-zero, checked just above.
         unchecked {
             c.unresolvedDebtors = unresolved - 1;
+        }
+    }
+
+    /// @dev The per-entry checks of {settleNetDebitsFromCollateral}: each debtor unresolved, then flagged PAID (so a
+    ///      repeated entry reverts), its signature, and its NET_DEBTOR leaf; returns the debtors, amounts and leaves.
+    function _checkSettlements(
+        uint256 cycleId,
+        address asset,
+        CollateralSettlement[] calldata settlements
+    ) private returns (address[] memory debtors, uint256[] memory amounts, bytes32[] memory leaves) {
+        uint256 n = settlements.length;
+        debtors = new address[](n);
+        amounts = new uint256[](n);
+        leaves = new bytes32[](n);
+        mapping(address => uint8) storage flags = _flags[cycleId][asset];
+        for (uint256 i = 0; i < n; ++i) {
+            CollateralSettlement calldata s = settlements[i];
+            address debtor = s.debtor;
+            uint256 amount = s.amount;
+            uint8 f = flags[debtor];
+            if (f & (PAID | DEFAULTED) != 0) revert ClearingHouseDebtorAlreadyResolved(cycleId, asset, debtor);
+            flags[debtor] = f | PAID;
+            if (!_isSettlementSigned(debtor, _netDebitSettlementDigest(cycleId, asset, debtor, amount), s.signature)) {
+                revert ClearingHouseInvalidSettlementSignature(cycleId, asset, debtor, amount);
+            }
+            leaves[i] = NettingLeaf.hash(
+                block.chainid,
+                address(this),
+                cycleId,
+                asset,
+                debtor,
+                NettingLeaf.NET_DEBTOR,
+                amount
+            );
+            debtors[i] = debtor;
+            amounts[i] = amount;
         }
     }
 

@@ -225,13 +225,13 @@ interface IClearingHouse is IClearingHouseSchedule, IClearingHouseSignedDebits {
     ///         already resolved debtor, a bad signature, a multiproof that does not prove every entry's leaf, more
     ///         entries than unresolved debtors, or after the payment deadline. Not gated by pause.
     /// @dev The entries' NET_DEBTOR leaves are proven all at once by one OpenZeppelin multiproof (`proof`,
-    ///      `proofFlags`; `MerkleProof.multiProofVerifyCalldata`): the entries must come in the order
-    ///      the OpenZeppelin merkle-tree library's `getMultiProof` returns their leaves (tree index descending), so the caller
-    ///      orders them. A signature is checked as ECDSA by the debtor's key first, then, for an account with code,
-    ///      ERC-1271. Per settled debtor: {NetDebitPaid} with payer = the vault (the only payer that is the vault);
-    ///      the debtor is resolved (PAID) and `funded` grows by its amount. The vault debits each covered debtor
-    ///      exactly its amount (a pending withdrawal is capped at what remains) and sends the total in one transfer,
-    ///      which the ClearingHouse checks against its own balance.
+    ///      `proofFlags`; `MerkleProof.multiProofVerifyCalldata`): the entries must come in the order the
+    ///      OpenZeppelin merkle-tree library's `getMultiProof` returns their leaves (tree index descending), so the
+    ///      caller orders them. A signature is checked as ECDSA by the debtor's key first, then, for an account with
+    ///      code, ERC-1271. Per settled debtor one event, {NetDebitPaid} with payer = the vault (no other
+    ///      {NetDebitPaid} has the vault as payer); the debtor is resolved (PAID) and `funded` grows by its amount.
+    ///      The vault debits each covered debtor exactly its amount (a pending withdrawal is capped at what remains)
+    ///      and sends the total in one transfer, which the ClearingHouse checks against its own balance.
     /// @return settled The total paid from collateral into the cycle.
     function settleNetDebitsFromCollateral(
         uint256 cycleId,
