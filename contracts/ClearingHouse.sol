@@ -6,6 +6,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
@@ -190,12 +191,16 @@ contract ClearingHouse is
 
     /// @inheritdoc IClearingHouse
     /// @dev Checks, then effects, then the one vault call: every listed debtor is first resolved (PAID) as if it
-    ///      would be settled; after the vault's report, the rare skipped ones are un-resolved again (flag cleared,
-    ///      counted unresolved) and only then are the events of each debtor emitted, when its outcome is known.
+    ///      would be settled (its flag written as it is checked, so that a repeated entry reverts), the one
+    ///      multiproof of all their leaves is verified, and only then is the vault called; after the vault's
+    ///      report, the rare skipped ones are un-resolved again (flag cleared, counted unresolved) and only then
+    ///      are the events of each debtor emitted, when its outcome is known.
     function settleNetDebitsFromCollateral(
         uint256 cycleId,
         address asset,
-        CollateralSettlement[] calldata settlements
+        CollateralSettlement[] calldata settlements,
+        bytes32[] calldata proof,
+        bool[] calldata proofFlags
     ) external nonReentrant returns (uint256 settled) {
         Cycle storage c = _committedCycle(cycleId, asset);
         if (block.timestamp > c.paymentDeadline) {
@@ -203,21 +208,18 @@ contract ClearingHouse is
         }
         uint256 n = settlements.length;
         if (n == 0) revert ClearingHouseEmptyBatch(cycleId, asset);
-        address[] memory debtors = new address[](n);
-        uint256[] memory amounts = new uint256[](n);
-        address previous = address(0);
-        for (uint256 i = 0; i < n; ++i) {
-            CollateralSettlement calldata s = settlements[i];
-            address debtor = s.debtor;
-            if (debtor <= previous) revert ClearingHouseUnsortedBatch(previous, debtor);
-            previous = debtor;
-            _resolveDebtor(c, cycleId, asset, debtor, s.amount, s.proof, PAID);
-            bytes32 digest = _netDebitSettlementDigest(cycleId, asset, debtor, s.amount);
-            if (!SignatureChecker.isValidSignatureNowCalldata(debtor, digest, s.signature)) {
-                revert ClearingHouseInvalidSettlementSignature(cycleId, asset, debtor, s.amount);
-            }
-            debtors[i] = debtor;
-            amounts[i] = s.amount;
+        (address[] memory debtors, uint256[] memory amounts, bytes32[] memory leaves) = _checkSettlements(
+            cycleId,
+            asset,
+            settlements
+        );
+        // Distinct unresolved debtors (each flag checked), but the tree may hold more debtor leaves than declared.
+        uint32 unresolved = c.unresolvedDebtors;
+        if (n > unresolved) revert ClearingHouseTooManyDebtors(cycleId, asset, c.debtorCount);
+        _verifyMultiproof(c.root, cycleId, asset, leaves, proof, proofFlags);
+        // `n <= unresolved`, checked above.
+        unchecked {
+            c.unresolvedDebtors = unresolved - uint32(n);
         }
 
         uint256 before = _balance(asset);
@@ -230,7 +232,7 @@ contract ClearingHouse is
             revert ClearingHouseCollateralSettlementMismatch(settled, reported, received);
         }
         c.funded = (c.funded + settled).toUint112();
-        // `skipped` debtors were counted resolved in the first loop, so this restores at most `debtorCount`.
+        // `skipped` debtors were counted resolved above, so this restores at most `debtorCount`.
         if (skipped != 0) c.unresolvedDebtors += skipped;
     }
 
@@ -461,7 +463,43 @@ contract ClearingHouse is
         }
     }
 
-    /// @dev The second pass of {settleNetDebitsFromCollateral}, after the vault's report `taken`: the events of each
+    /// @dev The per-entry checks of {settleNetDebitsFromCollateral}: each debtor unresolved, then flagged PAID (so a
+    ///      repeated entry reverts), its signature, and its NET_DEBTOR leaf; returns the debtors, amounts and leaves.
+    function _checkSettlements(
+        uint256 cycleId,
+        address asset,
+        CollateralSettlement[] calldata settlements
+    ) private returns (address[] memory debtors, uint256[] memory amounts, bytes32[] memory leaves) {
+        uint256 n = settlements.length;
+        debtors = new address[](n);
+        amounts = new uint256[](n);
+        leaves = new bytes32[](n);
+        mapping(address => uint8) storage flags = _flags[cycleId][asset];
+        for (uint256 i = 0; i < n; ++i) {
+            CollateralSettlement calldata s = settlements[i];
+            address debtor = s.debtor;
+            uint256 amount = s.amount;
+            uint8 f = flags[debtor];
+            if (f & (PAID | DEFAULTED) != 0) revert ClearingHouseDebtorAlreadyResolved(cycleId, asset, debtor);
+            flags[debtor] = f | PAID;
+            if (!_isSettlementSigned(debtor, _netDebitSettlementDigest(cycleId, asset, debtor, amount), s.signature)) {
+                revert ClearingHouseInvalidSettlementSignature(cycleId, asset, debtor, amount);
+            }
+            leaves[i] = NettingLeaf.hash(
+                block.chainid,
+                address(this),
+                cycleId,
+                asset,
+                debtor,
+                NettingLeaf.NET_DEBTOR,
+                amount
+            );
+            debtors[i] = debtor;
+            amounts[i] = amount;
+        }
+    }
+
+    /// @dev The second pass of {settleNetDebitsFromCollateral}, after the vault's report `taken`: the event of each
     ///      settled debtor, or the skip of a debtor the vault did not debit (PAID flag cleared, event). Returns the
     ///      total settled and the number skipped; reverts on a report that is neither 0 nor the debtor's amount.
     function _recordSettlements(
@@ -479,7 +517,6 @@ contract ClearingHouse is
             if (taken[i] == amount) {
                 settled += amount;
                 emit NetDebitPaid(cycleId, asset, debtor, address(_vault), amount);
-                emit NetDebitSettledFromCollateral(cycleId, asset, debtor, amount);
             } else if (taken[i] == 0) {
                 flags[debtor] &= ~PAID;
                 ++skipped;
@@ -574,6 +611,42 @@ contract ClearingHouse is
         bytes32 leaf = NettingLeaf.hash(block.chainid, address(this), cycleId, asset, participant, role, amount);
         if (!MerkleProof.verifyCalldata(proof, root, leaf)) {
             revert ClearingHouseInvalidProof(cycleId, asset, participant, role, amount);
+        }
+    }
+
+    /// @dev `debtor`'s authorization of `digest`: an ECDSA signature by its own key first (an EOA, or an EIP-7702
+    ///      delegated EOA), else, for an account with code, ERC-1271. Recovering first spares the EXTCODESIZE of
+    ///      every EOA debtor.
+    function _isSettlementSigned(address debtor, bytes32 digest, bytes calldata signature) private view returns (bool) {
+        (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecoverCalldata(digest, signature);
+        if (err == ECDSA.RecoverError.NoError && recovered == debtor) return true;
+        return
+            debtor.code.length != 0 && SignatureChecker.isValidERC1271SignatureNowCalldata(debtor, digest, signature);
+    }
+
+    /// @dev Checks that `leaves` are all in the tree of `root` at once (OpenZeppelin multiproof, the leaves in the
+    ///      order the OpenZeppelin merkle-tree library's `getMultiProof` returns). The shape is checked first (as many
+    ///      `false` flags as proof hashes, `leaves + proof = flags + 1`), so that a malformed multiproof reverts with
+    ///      the same error as a wrong one and OpenZeppelin's own checks never fire.
+    function _verifyMultiproof(
+        bytes32 root,
+        uint256 cycleId,
+        address asset,
+        bytes32[] memory leaves,
+        bytes32[] calldata proof,
+        bool[] calldata proofFlags
+    ) private pure {
+        uint256 flagCount = proofFlags.length;
+        bool wellFormed = leaves.length + proof.length == flagCount + 1;
+        if (wellFormed) {
+            uint256 fromProof = 0;
+            for (uint256 i = 0; i < flagCount; ++i) {
+                if (!proofFlags[i]) ++fromProof;
+            }
+            wellFormed = fromProof == proof.length;
+        }
+        if (!wellFormed || !MerkleProof.multiProofVerifyCalldata(proof, proofFlags, root, leaves)) {
+            revert ClearingHouseInvalidMultiproof(cycleId, asset);
         }
     }
 

@@ -25,11 +25,11 @@ interface IClearingHouse is IClearingHouseSchedule, IClearingHouseSignedDebits {
     }
 
     /// @notice One debtor's net debit to be paid from its vault collateral, with the debtor's EIP-712 authorization
-    ///         ({netDebitSettlementDigest}: ECDSA for an EOA, ERC-1271 for a contract wallet).
+    ///         ({netDebitSettlementDigest}: an ECDSA signature by the debtor's own key, else ERC-1271 for an account
+    ///         with code). Its leaf is proven by the batch's one multiproof ({settleNetDebitsFromCollateral}).
     struct CollateralSettlement {
         address debtor;
         uint256 amount;
-        bytes32[] proof;
         bytes signature;
     }
 
@@ -120,11 +120,15 @@ interface IClearingHouse is IClearingHouseSchedule, IClearingHouseSignedDebits {
     /// @notice The (cycle, asset) is already finalized.
     error ClearingHouseCycleAlreadyFinalized(uint256 cycleId, address asset);
     /// @notice `signature` is not `debtor`'s authorization to settle `amount` of (`cycleId`, `asset`) from its
-    ///         collateral (ECDSA for an EOA, ERC-1271 for a contract).
+    ///         collateral (neither an ECDSA signature by `debtor`'s key nor, for an account with code, accepted by
+    ///         its ERC-1271 `isValidSignature`).
     error ClearingHouseInvalidSettlementSignature(uint256 cycleId, address asset, address debtor, uint256 amount);
-    /// @notice The addresses of a batch must strictly increase (no duplicates, none zero): `next` follows
-    ///         `previous`.
+    /// @notice The creditors of a {claimNetCredits} batch must strictly increase (no duplicates, none zero): `next`
+    ///         follows `previous`.
     error ClearingHouseUnsortedBatch(address previous, address next);
+    /// @notice The multiproof of a {settleNetDebitsFromCollateral} batch does not prove every listed NET_DEBTOR leaf
+    ///         (in the given order) against the root of (`cycleId`, `asset`), or is malformed.
+    error ClearingHouseInvalidMultiproof(uint256 cycleId, address asset);
     /// @notice A batch call with an empty list.
     error ClearingHouseEmptyBatch(uint256 cycleId, address asset);
     /// @notice Every one of the commit's `creditorCount` creditors already claimed: the tree holds more creditor
@@ -173,14 +177,6 @@ interface IClearingHouse is IClearingHouseSchedule, IClearingHouseSignedDebits {
         uint256 netCredit,
         uint256 paid
     );
-    /// @notice `debtor`'s net debit `amount` was paid from its vault collateral, on its authorization. Emitted
-    ///         after {NetDebitPaid} (payer: the vault) for the same debtor.
-    event NetDebitSettledFromCollateral(
-        uint256 indexed cycleId,
-        address indexed asset,
-        address indexed debtor,
-        uint256 amount
-    );
     /// @notice `debtor`'s collateral `available` did not cover its net debit `amount`: nothing was taken and the
     ///         debtor stays unresolved (it can still pay, or be marked defaulted after the deadline).
     event NetDebitSettlementSkipped(
@@ -225,18 +221,24 @@ interface IClearingHouse is IClearingHouseSchedule, IClearingHouseSignedDebits {
     /// @notice Pays each listed debtor's net debit from its collateral in the vault, on the debtor's EIP-712
     ///         authorization of that exact amount ({netDebitSettlementDigest}). Anyone may submit; no approval or
     ///         transfer by the debtor. Skips (event {NetDebitSettlementSkipped}, no revert) a debtor whose collateral
-    ///         no longer covers `amount`: it stays unresolved. Reverts the whole batch on an empty list, debtors not
-    ///         strictly increasing, a bad proof, a bad signature, an already resolved debtor, or after the payment
-    ///         deadline. Not gated by pause.
-    /// @dev Per settled debtor: {NetDebitPaid} with payer = the vault, then {NetDebitSettledFromCollateral}; the
-    ///      debtor is resolved (PAID) and `funded` grows by its amount. The vault debits each covered debtor exactly
-    ///      its amount (a pending withdrawal is capped at what remains) and sends the total in one transfer, which
-    ///      the ClearingHouse checks against its own balance.
+    ///         no longer covers `amount`: it stays unresolved. Reverts the whole batch on an empty list, a repeated or
+    ///         already resolved debtor, a bad signature, a multiproof that does not prove every entry's leaf, more
+    ///         entries than unresolved debtors, or after the payment deadline. Not gated by pause.
+    /// @dev The entries' NET_DEBTOR leaves are proven all at once by one OpenZeppelin multiproof (`proof`,
+    ///      `proofFlags`; `MerkleProof.multiProofVerifyCalldata`): the entries must come in the order the
+    ///      OpenZeppelin merkle-tree library's `getMultiProof` returns their leaves (tree index descending), so the
+    ///      caller orders them. A signature is checked as ECDSA by the debtor's key first, then, for an account with
+    ///      code, ERC-1271. Per settled debtor one event, {NetDebitPaid} with payer = the vault (no other
+    ///      {NetDebitPaid} has the vault as payer); the debtor is resolved (PAID) and `funded` grows by its amount.
+    ///      The vault debits each covered debtor exactly its amount (a pending withdrawal is capped at what remains)
+    ///      and sends the total in one transfer, which the ClearingHouse checks against its own balance.
     /// @return settled The total paid from collateral into the cycle.
     function settleNetDebitsFromCollateral(
         uint256 cycleId,
         address asset,
-        CollateralSettlement[] calldata settlements
+        CollateralSettlement[] calldata settlements,
+        bytes32[] calldata proof,
+        bool[] calldata proofFlags
     ) external returns (uint256 settled);
 
     /// @notice Marks unpaid debtors defaulted after the payment deadline and pulls

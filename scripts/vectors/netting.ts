@@ -2,7 +2,8 @@
  * Writes test/vectors/netting.json: the shared netting vectors read by test/clearing/*.t.sol and *.test.ts.
  * Run: `node scripts/vectors/netting.ts` (deterministic; re-running gives the same file).
  *
- * - `cycle`: a small ETH cycle (guarantees, net positions, leaves with proofs, root, totals, batch hash).
+ * - `cycle`: a small ETH cycle (guarantees, net positions, leaves with proofs, the multiproof of all its debtors'
+ *   leaves, root, totals, batch hash).
  * - `gas`: trees of 10, 1,000 and 100,000 leaves (one debtor owing everything, the rest creditors) for the
  *   Solidity gas test; a proof's cost depends only on the tree's depth. Each size has a `pay` cycle (pay, then
  *   claim) and a `default` cycle (markDefaulted), since a leaf binds its cycle id.
@@ -67,12 +68,27 @@ const cycle = {
     leaf: tree.leafOf(p.participant),
     proof: tree.getProof(p.participant),
   })),
+  // One multiproof of every debtor's leaf, entries in the order it takes them (settleNetDebitsFromCollateral's).
+  debtorMultiproof: debtorMultiproof(),
   root: tree.root,
   totalNet: tree.totalNetDebit.toString(),
   debtorCount: tree.debtorCount,
   creditorCount: tree.creditorCount,
   batchHash: batchHash(header, guarantees),
 };
+
+function debtorMultiproof() {
+  const m = tree.getMultiProof(positions.filter((p) => p.role === NET_DEBTOR).map((p) => p.participant));
+  return {
+    entries: m.participants.map((participant, k) => ({
+      participant,
+      amount: (tree.position(participant) as NetPosition).amount.toString(),
+      leaf: m.leaves[k],
+    })),
+    proof: m.proof,
+    proofFlags: m.proofFlags,
+  };
+}
 
 function gasTree(leaves: number, cycle: bigint) {
   const creditors: NetPosition[] = Array.from({ length: leaves - 1 }, (_, i) => ({

@@ -10,6 +10,7 @@ import {GuaranteeV2} from "../../contracts/libraries/GuaranteeTypes.sol";
 import {NettingLeaf} from "../../contracts/libraries/NettingLeaf.sol";
 import {vm} from "../utils/Vm.sol";
 import {ClearingHouseVaultFixture} from "./utils/ClearingHouseVaultFixture.sol";
+import {SettlementBatch} from "./utils/SettlementBatch.sol";
 import {SettlementSigning} from "./utils/SettlementSigning.sol";
 
 /// @dev The one cheatcode this suite adds: marks an account and its storage cold, as at the start of a transaction.
@@ -236,7 +237,6 @@ contract ClearingHouseGasTest is ClearingHouseVaultFixture {
             list[i] = IClearingHouse.CollateralSettlement(
                 ps[i].participant,
                 DEBIT,
-                _proof(cycleId, address(token), ps[i]),
                 SettlementSigning.sign(pks[i], digest)
             );
         }
@@ -261,11 +261,22 @@ contract ClearingHouseGasTest is ClearingHouseVaultFixture {
         Position[] memory ps,
         uint256 n
     ) internal returns (uint256 execution, uint256 cd) {
-        IClearingHouse.CollateralSettlement[] memory list = _settlements(cycleId, pks, ps, n);
-        cd = _calldataGas(abi.encodeCall(ch.settleNetDebitsFromCollateral, (cycleId, address(token), list)));
+        SettlementBatch memory b = _batch(cycleId, address(token), _settlements(cycleId, pks, ps, n));
+        cd = _calldataGas(
+            abi.encodeCall(
+                ch.settleNetDebitsFromCollateral,
+                (cycleId, address(token), b.settlements, b.proof, b.proofFlags)
+            )
+        );
         _coolAll(ps);
         uint256 g0 = gasleft();
-        uint256 settled = ch.settleNetDebitsFromCollateral(cycleId, address(token), list);
+        uint256 settled = ch.settleNetDebitsFromCollateral(
+            cycleId,
+            address(token),
+            b.settlements,
+            b.proof,
+            b.proofFlags
+        );
         execution = g0 - gasleft();
         require(settled == n * DEBIT, "settled in full");
     }

@@ -12,6 +12,7 @@ import {FeeOnTransferERC20} from "../../contracts/mocks/FeeOnTransferERC20.sol";
 import {ReentrantERC20} from "../../contracts/mocks/ReentrantERC20.sol";
 import {vm} from "../utils/Vm.sol";
 import {ClearingHouseFixture} from "./utils/ClearingHouseFixture.sol";
+import {SettlementBatch} from "./utils/SettlementBatch.sol";
 import {ClearingHouseVaultFixture} from "./utils/ClearingHouseVaultFixture.sol";
 
 /// @dev Hostile ERC-20s against the ClearingHouse (docs/reliability.md, scope item 7): `transferFrom` returning false
@@ -417,6 +418,7 @@ contract ClearingHouseHostileTokensWithVaultTest is ClearingHouseVaultFixture {
         bool intoVault
     ) external {
         IClearingHouse.CollateralSettlement[] memory list = _settleable(address(hostile));
+        SettlementBatch memory b = _batch(CYCLE_ID, address(hostile), list);
         if (intoVault) {
             address[] memory users = new address[](1);
             users[0] = payer;
@@ -430,12 +432,15 @@ contract ClearingHouseHostileTokensWithVaultTest is ClearingHouseVaultFixture {
         } else {
             hostile.arm(
                 address(ch),
-                abi.encodeCall(ch.settleNetDebitsFromCollateral, (CYCLE_ID, address(hostile), list)),
+                abi.encodeCall(
+                    ch.settleNetDebitsFromCollateral,
+                    (CYCLE_ID, address(hostile), b.settlements, b.proof, b.proofFlags)
+                ),
                 beforeMove
             );
         }
 
-        vm.assertEq(ch.settleNetDebitsFromCollateral(CYCLE_ID, address(hostile), list), 7e6, "settled");
+        vm.assertEq(_settleBatch(CYCLE_ID, address(hostile), list), 7e6, "settled");
 
         (bool attempted, bool succeeded, bytes memory revertData) = hostile.outcome();
         vm.assertTrue(attempted, "reentry attempted");
@@ -457,11 +462,11 @@ contract ClearingHouseHostileTokensWithVaultTest is ClearingHouseVaultFixture {
         IClearingHouse.CollateralSettlement[] memory list = _settleable(address(hostile));
         hostile.setReturnsFalse(true, false);
         vm.expectRevert(abi.encodeWithSelector(SafeERC20.SafeERC20FailedOperation.selector, address(hostile)));
-        ch.settleNetDebitsFromCollateral(CYCLE_ID, address(hostile), list);
+        _settleBatch(CYCLE_ID, address(hostile), list);
         vm.assertEq(vault.collateral(payer, address(hostile)), 10e6, "collateral kept");
         vm.assertFalse(ch.getParticipant(CYCLE_ID, address(hostile), payer).paid, "not paid");
         hostile.setReturnsFalse(false, false);
-        vm.assertEq(ch.settleNetDebitsFromCollateral(CYCLE_ID, address(hostile), list), 7e6, "settled later");
+        vm.assertEq(_settleBatch(CYCLE_ID, address(hostile), list), 7e6, "settled later");
     }
 
     /// @dev A fee-on-transfer asset cannot be settled from collateral: the house receives less than the vault sent,
@@ -477,7 +482,7 @@ contract ClearingHouseHostileTokensWithVaultTest is ClearingHouseVaultFixture {
                 6_930_000
             )
         );
-        ch.settleNetDebitsFromCollateral(CYCLE_ID, address(feeToken), list);
+        _settleBatch(CYCLE_ID, address(feeToken), list);
         vm.assertEq(vault.collateral(payer, address(feeToken)), 9_900_000, "collateral kept");
         vm.assertFalse(ch.getParticipant(CYCLE_ID, address(feeToken), payer).paid, "not paid");
         vm.assertEq(feeToken.balanceOf(address(ch)), 0, "house balance");

@@ -11,6 +11,7 @@ import {MockCore4MicaSettlement} from "../../contracts/mocks/MockCore4MicaSettle
 import {vm} from "../utils/Vm.sol";
 import {ClearingHouseFixture} from "./utils/ClearingHouseFixture.sol";
 import {MerkleHelper} from "./utils/MerkleHelper.sol";
+import {SettlementBatch, SettlementBatches} from "./utils/SettlementBatch.sol";
 import {AcceptAllWallet} from "./utils/Actors.sol";
 import {MockERC20} from "../../contracts/mocks/MockERC20.sol";
 
@@ -167,8 +168,9 @@ contract ClearingHouseHandler {
         ghostDeposited[useToken ? address(token) : address(0)] += amount;
     }
 
-    /// @dev One `settleNetDebitsFromCollateral` batch of the debtors of a committed cycle selected by `mask` (in
-    ///      leaf order, which is address order). The debtors are accept-all wallets, so any signature passes.
+    /// @dev One `settleNetDebitsFromCollateral` batch of the debtors of a committed cycle selected by `mask`, in the
+    ///      order of its multiproof. The debtors are accept-all wallets, so any signature passes (ERC-1271, after
+    ///      the empty signature fails ECDSA).
     function settle(uint256 which, uint8 mask) external {
         ++calls;
         if (committed.length == 0) return;
@@ -183,24 +185,15 @@ contract ClearingHouseHandler {
         for (uint256 i = 0; i < ls.length; ++i) {
             Leaf memory l = ls[i];
             if (l.role != NettingLeaf.NET_DEBTOR || mask & (1 << i) == 0) continue;
-            bytes32 h = NettingLeaf.hash(
-                block.chainid,
-                address(ch),
-                c.cycleId,
-                c.asset,
-                l.participant,
-                l.role,
-                l.amount
-            );
-            list[j] = IClearingHouse.CollateralSettlement(
-                l.participant,
-                l.amount,
-                MerkleHelper.proof(_trees[k], h),
-                ""
-            );
-            before[j++] = vault.collateral(l.participant, c.asset);
+            list[j++] = IClearingHouse.CollateralSettlement(l.participant, l.amount, "");
         }
-        try ch.settleNetDebitsFromCollateral(c.cycleId, c.asset, list) returns (uint256 settled) {
+        // The multiproof orders the batch; the balances are recorded in that order.
+        SettlementBatch memory b = SettlementBatches.build(address(ch), _trees[k], c.cycleId, c.asset, list);
+        list = b.settlements;
+        for (uint256 i = 0; i < n; ++i) before[i] = vault.collateral(list[i].debtor, c.asset);
+        try ch.settleNetDebitsFromCollateral(c.cycleId, c.asset, list, b.proof, b.proofFlags) returns (
+            uint256 settled
+        ) {
             uint256 taken = 0;
             for (uint256 i = 0; i < n; ++i) {
                 uint256 delta = before[i] - vault.collateral(list[i].debtor, c.asset);

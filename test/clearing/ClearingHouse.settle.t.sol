@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.30;
 
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+
 import {ClearingHouse} from "../../contracts/ClearingHouse.sol";
 import {IClearingHouse} from "../../contracts/interfaces/IClearingHouse.sol";
 import {NettingLeaf} from "../../contracts/libraries/NettingLeaf.sol";
@@ -9,6 +11,8 @@ import {vm} from "../utils/Vm.sol";
 import {LyingVault} from "./utils/Actors.sol";
 import {ClearingHouseFixture} from "./utils/ClearingHouseFixture.sol";
 import {MerkleHelper} from "./utils/MerkleHelper.sol";
+import {SettlementBatch, SettlementBatches} from "./utils/SettlementBatch.sol";
+import {logsOf, startRecordingLogs} from "./utils/VmLogs.sol";
 
 /// @dev `settleNetDebitsFromCollateral` against the mock vault, with EOA debtors signing their authorizations
 ///      (ECDSA through SignatureChecker) and one ERC-1271 wallet. The real vault's side is in
@@ -59,15 +63,22 @@ contract ClearingHouseSettleTest is ClearingHouseFixture {
     function test_settleNetDebitsFromCollateral_paysEveryCoveredDebtorFromItsCollateral() external {
         _depositAll(ETH);
         _deposit(_ps[0].participant, ETH, 1 ether); // a surplus that stays in the vault
-        IClearingHouse.CollateralSettlement[] memory list = _all(ETH);
+        SettlementBatch memory b = _batch(CYCLE_ID, ETH, _all(ETH));
+        // One event per settled debtor, in the batch's order: NetDebitPaid with the vault as payer.
         for (uint256 i = 0; i < 3; ++i) {
             vm.expectEmit(true, true, true, true, address(ch));
-            emit IClearingHouse.NetDebitPaid(CYCLE_ID, ETH, _ps[i].participant, address(vault), _ps[i].amount);
-            vm.expectEmit(true, true, true, true, address(ch));
-            emit IClearingHouse.NetDebitSettledFromCollateral(CYCLE_ID, ETH, _ps[i].participant, _ps[i].amount);
+            emit IClearingHouse.NetDebitPaid(
+                CYCLE_ID,
+                ETH,
+                b.settlements[i].debtor,
+                address(vault),
+                b.settlements[i].amount
+            );
         }
+        startRecordingLogs();
         vm.prank(stranger);
-        uint256 settled = ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, list);
+        uint256 settled = ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, b.settlements, b.proof, b.proofFlags);
+        vm.assertEq(logsOf(address(ch)), 3, "exactly one event per settled debtor");
 
         vm.assertEq(settled, 6 * UNIT, "settled");
         IClearingHouse.CycleState memory s = ch.getCycle(CYCLE_ID, ETH);
@@ -86,7 +97,7 @@ contract ClearingHouseSettleTest is ClearingHouseFixture {
 
     function test_settleNetDebitsFromCollateral_paysAnErc20CycleInOneTransferFromTheVault() external {
         _depositAll(address(token));
-        uint256 settled = ch.settleNetDebitsFromCollateral(CYCLE_ID, address(token), _all(address(token)));
+        uint256 settled = _settleBatch(CYCLE_ID, address(token), _all(address(token)));
         vm.assertEq(settled, 6 * UNIT, "settled");
         vm.assertEq(token.balanceOf(address(ch)), 6 * UNIT, "received");
         vm.assertEq(token.balanceOf(address(vault)), 0, "left the vault");
@@ -101,7 +112,7 @@ contract ClearingHouseSettleTest is ClearingHouseFixture {
         _deposit(_ps[2].participant, ETH, 1 * UNIT);
         vm.expectEmit(true, true, true, true, address(ch));
         emit IClearingHouse.NetDebitSettlementSkipped(CYCLE_ID, ETH, _ps[1].participant, 2 * UNIT, 2 * UNIT - 1);
-        uint256 settled = ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, _all(ETH));
+        uint256 settled = _settleBatch(CYCLE_ID, ETH, _all(ETH));
 
         vm.assertEq(settled, 4 * UNIT, "the covered two");
         IClearingHouse.CycleState memory s = ch.getCycle(CYCLE_ID, ETH);
@@ -119,16 +130,16 @@ contract ClearingHouseSettleTest is ClearingHouseFixture {
     }
 
     function test_settleNetDebitsFromCollateral_aSkippedDebtorCanBeSettledByALaterBatch() external {
-        ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, _one(_s(0, ETH))); // no collateral at all
+        _settleBatch(CYCLE_ID, ETH, _one(_s(0, ETH))); // no collateral at all
         vm.assertEq(uint256(ch.getCycle(CYCLE_ID, ETH).resolvedDebtors), 0, "skipped");
         _deposit(_ps[0].participant, ETH, 3 * UNIT);
-        vm.assertEq(ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, _one(_s(0, ETH))), 3 * UNIT, "same authorization");
+        vm.assertEq(_settleBatch(CYCLE_ID, ETH, _one(_s(0, ETH))), 3 * UNIT, "same authorization");
         vm.assertTrue(ch.getParticipant(CYCLE_ID, ETH, _ps[0].participant).paid, "paid");
     }
 
     function test_settleNetDebitsFromCollateral_returnsZeroAndChangesNothingWhenEveryDebtorIsSkipped() external {
         _deposit(_ps[2].participant, ETH, UNIT - 1);
-        uint256 settled = ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, _all(ETH));
+        uint256 settled = _settleBatch(CYCLE_ID, ETH, _all(ETH));
         vm.assertEq(settled, 0, "nothing settled");
         IClearingHouse.CycleState memory s = ch.getCycle(CYCLE_ID, ETH);
         vm.assertEq(s.paidIn, 0, "paidIn");
@@ -140,13 +151,13 @@ contract ClearingHouseSettleTest is ClearingHouseFixture {
         _depositAll(ETH);
         vm.prank(guardian);
         ch.pause();
-        vm.assertEq(ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, _all(ETH)), 6 * UNIT, "not gated by pause");
+        vm.assertEq(_settleBatch(CYCLE_ID, ETH, _all(ETH)), 6 * UNIT, "not gated by pause");
     }
 
     function test_settleNetDebitsFromCollateral_worksUpToThePaymentDeadlineInclusive() external {
         _depositAll(ETH);
         vm.warp(_d(CYCLE_ID).paymentDeadline);
-        vm.assertEq(ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, _all(ETH)), 6 * UNIT, "at the deadline");
+        vm.assertEq(_settleBatch(CYCLE_ID, ETH, _all(ETH)), 6 * UNIT, "at the deadline");
     }
 
     function test_settleNetDebitsFromCollateral_acceptsAnErc1271WalletDebtor() external {
@@ -159,7 +170,7 @@ contract ClearingHouseSettleTest is ClearingHouseFixture {
         _deposit(address(wallet), ETH, UNIT);
         // The wallet approves its owner's ECDSA signature of the digest.
         vm.assertEq(
-            ch.settleNetDebitsFromCollateral(CYCLE_ID + 1, ETH, _one(_settlement(ownerPk, CYCLE_ID + 1, ETH, ps[0]))),
+            _settleBatch(CYCLE_ID + 1, ETH, _one(_settlement(ownerPk, CYCLE_ID + 1, ETH, ps[0]))),
             UNIT,
             "settled"
         );
@@ -178,7 +189,7 @@ contract ClearingHouseSettleTest is ClearingHouseFixture {
                 UNIT
             )
         );
-        ch.settleNetDebitsFromCollateral(CYCLE_ID + 2, ETH, _one(bad));
+        _settleBatch(CYCLE_ID + 2, ETH, _one(bad));
     }
 
     // ---------------------------------------------------------------- digest and domain
@@ -214,7 +225,7 @@ contract ClearingHouseSettleTest is ClearingHouseFixture {
         vm.expectRevert(
             abi.encodeWithSelector(IClearingHouse.ClearingHouseCycleNotCommitted.selector, CYCLE_ID + 1, ETH)
         );
-        ch.settleNetDebitsFromCollateral(CYCLE_ID + 1, ETH, _all(ETH));
+        ch.settleNetDebitsFromCollateral(CYCLE_ID + 1, ETH, _all(ETH), new bytes32[](0), new bool[](0));
     }
 
     function test_settleNetDebitsFromCollateral_revertsAfterThePaymentDeadline() external {
@@ -229,89 +240,140 @@ contract ClearingHouseSettleTest is ClearingHouseFixture {
                 _d(CYCLE_ID).paymentDeadline
             )
         );
-        ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, list);
+        _settleBatch(CYCLE_ID, ETH, list);
     }
 
     function test_settleNetDebitsFromCollateral_revertsOnAnEmptyBatch() external {
         vm.expectRevert(abi.encodeWithSelector(IClearingHouse.ClearingHouseEmptyBatch.selector, CYCLE_ID, ETH));
-        ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, new IClearingHouse.CollateralSettlement[](0));
+        _settleBatch(CYCLE_ID, ETH, new IClearingHouse.CollateralSettlement[](0));
     }
 
     function test_settleNetDebitsFromCollateral_revertsOnADuplicateDebtor() external {
         _depositAll(ETH);
+        // The repeated entry is refused by its PAID flag, before the multiproof is looked at.
+        SettlementBatch memory b = _batch(CYCLE_ID, ETH, _one(_s(0, ETH)));
         IClearingHouse.CollateralSettlement[] memory list = new IClearingHouse.CollateralSettlement[](2);
-        list[0] = _s(0, ETH);
-        list[1] = _s(0, ETH);
+        list[0] = b.settlements[0];
+        list[1] = b.settlements[0];
         vm.expectRevert(
             abi.encodeWithSelector(
-                IClearingHouse.ClearingHouseUnsortedBatch.selector,
-                _ps[0].participant,
+                IClearingHouse.ClearingHouseDebtorAlreadyResolved.selector,
+                CYCLE_ID,
+                ETH,
                 _ps[0].participant
             )
         );
-        ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, list);
+        ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, list, b.proof, b.proofFlags);
+        vm.assertEq(vault.collateral(_ps[0].participant, ETH), 3 * UNIT, "nothing debited");
     }
 
-    function test_settleNetDebitsFromCollateral_revertsOnDecreasingDebtors() external {
-        IClearingHouse.CollateralSettlement[] memory list = new IClearingHouse.CollateralSettlement[](2);
-        list[0] = _s(1, ETH);
-        list[1] = _s(0, ETH);
-        vm.expectRevert(
-            abi.encodeWithSelector(
-                IClearingHouse.ClearingHouseUnsortedBatch.selector,
-                _ps[1].participant,
-                _ps[0].participant
-            )
-        );
-        ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, list);
+    function _expectBadMultiproof(uint256 cycleId, address asset) internal {
+        vm.expectRevert(abi.encodeWithSelector(IClearingHouse.ClearingHouseInvalidMultiproof.selector, cycleId, asset));
+    }
+
+    function test_settleNetDebitsFromCollateral_revertsOnEntriesOutOfTheMultiproofsOrder() external {
+        _depositAll(ETH);
+        SettlementBatch memory b = _batch(CYCLE_ID, ETH, _all(ETH));
+        (b.settlements[0], b.settlements[1]) = (b.settlements[1], b.settlements[0]);
+        _expectBadMultiproof(CYCLE_ID, ETH);
+        ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, b.settlements, b.proof, b.proofFlags);
+    }
+
+    function test_settleNetDebitsFromCollateral_revertsOnATamperedProofHash() external {
+        _depositAll(ETH);
+        SettlementBatch memory b = _batch(CYCLE_ID, ETH, _all(ETH));
+        vm.assertTrue(b.proof.length != 0, "the batch needs proof hashes");
+        b.proof[0] = bytes32(uint256(b.proof[0]) ^ 1);
+        _expectBadMultiproof(CYCLE_ID, ETH);
+        ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, b.settlements, b.proof, b.proofFlags);
+    }
+
+    function test_settleNetDebitsFromCollateral_revertsOnATamperedProofFlag() external {
+        _depositAll(ETH);
+        SettlementBatch memory b = _batch(CYCLE_ID, ETH, _all(ETH));
+        // Each flag flipped: a malformed multiproof (the false flags no longer match the proof's length), refused
+        // with the same error, never OpenZeppelin's own or an out-of-bounds panic.
+        for (uint256 i = 0; i < b.proofFlags.length; ++i) {
+            b.proofFlags[i] = !b.proofFlags[i];
+            _expectBadMultiproof(CYCLE_ID, ETH);
+            ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, b.settlements, b.proof, b.proofFlags);
+            b.proofFlags[i] = !b.proofFlags[i];
+        }
+        // Two flags swapped (the count of each kind kept): well formed, but it proves another root.
+        uint256 t = 0;
+        uint256 f = 0;
+        while (!b.proofFlags[t]) ++t;
+        while (b.proofFlags[f]) ++f;
+        (b.proofFlags[t], b.proofFlags[f]) = (false, true);
+        _expectBadMultiproof(CYCLE_ID, ETH);
+        ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, b.settlements, b.proof, b.proofFlags);
+    }
+
+    function test_settleNetDebitsFromCollateral_revertsOnAMultiproofOfTheWrongLength() external {
+        _depositAll(ETH);
+        SettlementBatch memory b = _batch(CYCLE_ID, ETH, _all(ETH));
+        bytes32[] memory longer = new bytes32[](b.proof.length + 1);
+        for (uint256 i = 0; i < b.proof.length; ++i) longer[i] = b.proof[i];
+        _expectBadMultiproof(CYCLE_ID, ETH);
+        ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, b.settlements, longer, b.proofFlags);
+        // The multiproof of all three, given for the first two only.
+        IClearingHouse.CollateralSettlement[] memory two = new IClearingHouse.CollateralSettlement[](2);
+        two[0] = b.settlements[0];
+        two[1] = b.settlements[1];
+        _expectBadMultiproof(CYCLE_ID, ETH);
+        ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, two, b.proof, b.proofFlags);
     }
 
     function test_settleNetDebitsFromCollateral_revertsOnTheZeroAddress() external {
-        IClearingHouse.CollateralSettlement memory s = _s(0, ETH);
-        s.debtor = address(0);
+        IClearingHouse.CollateralSettlement[] memory list = _one(_s(0, ETH));
+        list[0].debtor = address(0);
+        // No key signs for address(0) and it has no code: refused at the signature.
         vm.expectRevert(
-            abi.encodeWithSelector(IClearingHouse.ClearingHouseUnsortedBatch.selector, address(0), address(0))
+            abi.encodeWithSelector(
+                IClearingHouse.ClearingHouseInvalidSettlementSignature.selector,
+                CYCLE_ID,
+                ETH,
+                address(0),
+                _ps[0].amount
+            )
         );
-        ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, _one(s));
+        ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, list, new bytes32[](0), new bool[](0));
     }
 
     function test_settleNetDebitsFromCollateral_revertsOnAnInflatedAmountEvenIfSigned() external {
         _deposit(_ps[0].participant, ETH, 10 * UNIT);
-        Position memory inflated = Position(_ps[0].participant, NettingLeaf.NET_DEBTOR, 4 * UNIT);
-        IClearingHouse.CollateralSettlement memory s = _s(0, ETH);
-        s.amount = inflated.amount;
-        s.signature = _signDigest(_pks[0], _settlementDigest(CYCLE_ID, ETH, inflated.participant, inflated.amount));
-        vm.expectRevert(
-            abi.encodeWithSelector(
-                IClearingHouse.ClearingHouseInvalidProof.selector,
-                CYCLE_ID,
-                ETH,
-                inflated.participant,
-                NettingLeaf.NET_DEBTOR,
-                4 * UNIT
-            )
+        SettlementBatch memory b = _batch(CYCLE_ID, ETH, _one(_s(0, ETH)));
+        b.settlements[0].amount = 4 * UNIT;
+        b.settlements[0].signature = _signDigest(
+            _pks[0],
+            _settlementDigest(CYCLE_ID, ETH, _ps[0].participant, 4 * UNIT)
         );
-        ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, _one(s));
+        _expectBadMultiproof(CYCLE_ID, ETH);
+        ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, b.settlements, b.proof, b.proofFlags);
     }
 
     function test_settleNetDebitsFromCollateral_revertsOnACreditorLeaf() external {
-        IClearingHouse.CollateralSettlement memory s = IClearingHouse.CollateralSettlement(
-            c1,
-            UNIT,
-            _proof(CYCLE_ID, ETH, _ps[3]),
-            ""
+        // A creditor with a key signs a settlement of its credit amount, with the multiproof of its creditor leaf:
+        // the contract hashes the entry as a NET_DEBTOR leaf, which is not in the tree.
+        uint256 pk = 0xC4ED;
+        Position[] memory ps = new Position[](3);
+        ps[0] = Position(d1, NettingLeaf.NET_DEBTOR, 2 * UNIT);
+        ps[1] = Position(vm.addr(pk), NettingLeaf.NET_CREDITOR, UNIT);
+        ps[2] = Position(c1, NettingLeaf.NET_CREDITOR, UNIT);
+        _commitUnproven(CYCLE_ID + 1, ETH, ps);
+        _deposit(ps[1].participant, ETH, UNIT);
+        bytes32[] memory leaves = new bytes32[](1);
+        leaves[0] = _leaf(CYCLE_ID + 1, ETH, ps[1]);
+        (, bytes32[] memory proof, bool[] memory flags) = MerkleHelper.multiProof(_tree(CYCLE_ID + 1, ETH), leaves);
+        _expectBadMultiproof(CYCLE_ID + 1, ETH);
+        ch.settleNetDebitsFromCollateral(
+            CYCLE_ID + 1,
+            ETH,
+            _one(_settlement(pk, CYCLE_ID + 1, ETH, ps[1])),
+            proof,
+            flags
         );
-        vm.expectRevert(
-            abi.encodeWithSelector(
-                IClearingHouse.ClearingHouseInvalidProof.selector,
-                CYCLE_ID,
-                ETH,
-                c1,
-                NettingLeaf.NET_DEBTOR,
-                UNIT
-            )
-        );
-        ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, _one(s));
+        vm.assertEq(vault.collateral(ps[1].participant, ETH), UNIT, "nothing debited");
     }
 
     function _expectBadSignature(uint256 i) internal {
@@ -331,7 +393,7 @@ contract ClearingHouseSettleTest is ClearingHouseFixture {
         IClearingHouse.CollateralSettlement memory s = _s(0, ETH);
         s.signature = _signDigest(_pks[1], _settlementDigest(CYCLE_ID, ETH, _ps[0].participant, _ps[0].amount));
         _expectBadSignature(0);
-        ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, _one(s));
+        _settleBatch(CYCLE_ID, ETH, _one(s));
     }
 
     function test_settleNetDebitsFromCollateral_revertsWhenTheDebtorSignedAnotherAmount() external {
@@ -339,7 +401,7 @@ contract ClearingHouseSettleTest is ClearingHouseFixture {
         IClearingHouse.CollateralSettlement memory s = _s(0, ETH);
         s.signature = _signDigest(_pks[0], _settlementDigest(CYCLE_ID, ETH, _ps[0].participant, _ps[0].amount - 1));
         _expectBadSignature(0);
-        ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, _one(s));
+        _settleBatch(CYCLE_ID, ETH, _one(s));
     }
 
     function test_settleNetDebitsFromCollateral_revertsOnAnAuthorizationOfAnotherCycle() external {
@@ -347,7 +409,6 @@ contract ClearingHouseSettleTest is ClearingHouseFixture {
         _commitUnproven(CYCLE_ID + 1, ETH, _ps);
         _deposit(_ps[0].participant, ETH, 10 * UNIT);
         IClearingHouse.CollateralSettlement memory s = _s(0, ETH);
-        s.proof = _proof(CYCLE_ID + 1, ETH, _ps[0]);
         vm.expectRevert(
             abi.encodeWithSelector(
                 IClearingHouse.ClearingHouseInvalidSettlementSignature.selector,
@@ -357,13 +418,12 @@ contract ClearingHouseSettleTest is ClearingHouseFixture {
                 _ps[0].amount
             )
         );
-        ch.settleNetDebitsFromCollateral(CYCLE_ID + 1, ETH, _one(s));
+        _settleBatch(CYCLE_ID + 1, ETH, _one(s));
     }
 
     function test_settleNetDebitsFromCollateral_revertsOnAnAuthorizationOfAnotherAsset() external {
         _depositAll(address(token));
         IClearingHouse.CollateralSettlement memory s = _s(0, ETH);
-        s.proof = _proof(CYCLE_ID, address(token), _ps[0]);
         vm.expectRevert(
             abi.encodeWithSelector(
                 IClearingHouse.ClearingHouseInvalidSettlementSignature.selector,
@@ -373,7 +433,7 @@ contract ClearingHouseSettleTest is ClearingHouseFixture {
                 _ps[0].amount
             )
         );
-        ch.settleNetDebitsFromCollateral(CYCLE_ID, address(token), _one(s));
+        _settleBatch(CYCLE_ID, address(token), _one(s));
     }
 
     function test_settleNetDebitsFromCollateral_revertsOnAnAuthorizationForAnotherClearingHouse() external {
@@ -382,7 +442,7 @@ contract ClearingHouseSettleTest is ClearingHouseFixture {
         bytes32 elsewhere = _settlementDigestOn(address(0xC1EA), CYCLE_ID, ETH, _ps[0].participant, _ps[0].amount);
         s.signature = _signDigest(_pks[0], elsewhere);
         _expectBadSignature(0);
-        ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, _one(s));
+        _settleBatch(CYCLE_ID, ETH, _one(s));
     }
 
     function test_settleNetDebitsFromCollateral_revertsOnAMalformedOrMalleableSignature() external {
@@ -394,7 +454,7 @@ contract ClearingHouseSettleTest is ClearingHouseFixture {
         for (uint256 i = 0; i < 64; ++i) short[i] = good[i];
         s.signature = short;
         _expectBadSignature(0);
-        ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, _one(s));
+        _settleBatch(CYCLE_ID, ETH, _one(s));
         // The high-s twin (n - s, v flipped) recovers the same key with ecrecover; ECDSA refuses it.
         bytes32 r;
         bytes32 sv;
@@ -406,13 +466,13 @@ contract ClearingHouseSettleTest is ClearingHouseFixture {
         uint256 n = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
         s.signature = abi.encodePacked(r, bytes32(n - uint256(sv)), v == 27 ? uint8(28) : uint8(27));
         _expectBadSignature(0);
-        ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, _one(s));
+        _settleBatch(CYCLE_ID, ETH, _one(s));
     }
 
     function test_settleNetDebitsFromCollateral_revertsOnAReplayedAuthorization() external {
         _deposit(_ps[0].participant, ETH, 10 * UNIT);
         IClearingHouse.CollateralSettlement[] memory list = _one(_s(0, ETH));
-        ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, list);
+        _settleBatch(CYCLE_ID, ETH, list);
         vm.expectRevert(
             abi.encodeWithSelector(
                 IClearingHouse.ClearingHouseDebtorAlreadyResolved.selector,
@@ -421,7 +481,7 @@ contract ClearingHouseSettleTest is ClearingHouseFixture {
                 _ps[0].participant
             )
         );
-        ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, list);
+        _settleBatch(CYCLE_ID, ETH, list);
         vm.assertEq(vault.collateral(_ps[0].participant, ETH), 7 * UNIT, "debited once");
     }
 
@@ -436,7 +496,7 @@ contract ClearingHouseSettleTest is ClearingHouseFixture {
                 _ps[1].participant
             )
         );
-        ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, _all(ETH));
+        _settleBatch(CYCLE_ID, ETH, _all(ETH));
         vm.assertEq(vault.collateral(_ps[0].participant, ETH), 3 * UNIT, "the whole batch reverted");
     }
 
@@ -457,7 +517,7 @@ contract ClearingHouseSettleTest is ClearingHouseFixture {
         vm.expectRevert(
             abi.encodeWithSelector(IClearingHouse.ClearingHouseTooManyDebtors.selector, CYCLE_ID + 1, ETH, 1)
         );
-        ch.settleNetDebitsFromCollateral(CYCLE_ID + 1, ETH, list);
+        _settleBatch(CYCLE_ID + 1, ETH, list);
     }
 
     /// @dev A ClearingHouse over {LyingVault}, with (d, c) owing `amount`, committed in `cycleId`.
@@ -465,7 +525,7 @@ contract ClearingHouseSettleTest is ClearingHouseFixture {
         LyingVault liar,
         uint256 pk,
         uint256 amount
-    ) internal returns (ClearingHouse other, IClearingHouse.CollateralSettlement[] memory list) {
+    ) internal returns (ClearingHouse other, SettlementBatch memory b) {
         other = new ClearingHouse(address(manager), address(liar), GENESIS, defaultParams());
         bytes4[] memory sel = new bytes4[](1);
         sel[0] = IClearingHouse.commitCycle.selector;
@@ -479,29 +539,31 @@ contract ClearingHouseSettleTest is ClearingHouseFixture {
         vm.prank(operator);
         other.commitCycle(CYCLE_ID + 1, ETH, tree[0], amount, amount, 1, 1, bytes32(0), _noV2());
         bytes memory sig = _signDigest(pk, _settlementDigestOn(address(other), CYCLE_ID + 1, ETH, debtor, amount));
-        list = _one(IClearingHouse.CollateralSettlement(debtor, amount, MerkleHelper.proof(tree, leaves[0]), sig));
+        b = SettlementBatches.build(
+            address(other),
+            tree,
+            CYCLE_ID + 1,
+            ETH,
+            _one(IClearingHouse.CollateralSettlement(debtor, amount, sig))
+        );
     }
 
     function test_settleNetDebitsFromCollateral_revertsWhenTheVaultReportsMoreThanItSent() external {
-        (ClearingHouse other, IClearingHouse.CollateralSettlement[] memory list) = _liarHouse(
-            new LyingVault(),
-            _pks[0],
-            UNIT
-        );
+        (ClearingHouse other, SettlementBatch memory b) = _liarHouse(new LyingVault(), _pks[0], UNIT);
         vm.expectRevert(
             abi.encodeWithSelector(IClearingHouse.ClearingHouseCollateralSettlementMismatch.selector, UNIT, UNIT, 0)
         );
-        other.settleNetDebitsFromCollateral(CYCLE_ID + 1, ETH, list);
+        other.settleNetDebitsFromCollateral(CYCLE_ID + 1, ETH, b.settlements, b.proof, b.proofFlags);
     }
 
     function test_settleNetDebitsFromCollateral_revertsWhenTheVaultReportsAPartialSettlement() external {
         LyingVault liar = new LyingVault();
         liar.setHalves(true);
-        (ClearingHouse other, IClearingHouse.CollateralSettlement[] memory list) = _liarHouse(liar, _pks[0], UNIT);
+        (ClearingHouse other, SettlementBatch memory b) = _liarHouse(liar, _pks[0], UNIT);
         vm.expectRevert(
             abi.encodeWithSelector(IClearingHouse.ClearingHouseCollateralSettlementMismatch.selector, UNIT, UNIT / 2, 0)
         );
-        other.settleNetDebitsFromCollateral(CYCLE_ID + 1, ETH, list);
+        other.settleNetDebitsFromCollateral(CYCLE_ID + 1, ETH, b.settlements, b.proof, b.proofFlags);
     }
 
     // ---------------------------------------------------------------- fuzz
@@ -538,7 +600,7 @@ contract ClearingHouseSettleTest is ClearingHouseFixture {
             list[i] = _settlement(pks[i], CYCLE_ID + 1, ETH, ps[i]);
         }
         uint256 before = address(ch).balance;
-        uint256 settled = ch.settleNetDebitsFromCollateral(CYCLE_ID + 1, ETH, list);
+        uint256 settled = _settleBatch(CYCLE_ID + 1, ETH, list);
 
         vm.assertEq(settled, expected, "settled = covered amounts");
         vm.assertEq(address(ch).balance - before, expected, "received = settled");
@@ -551,5 +613,100 @@ contract ClearingHouseSettleTest is ClearingHouseFixture {
             uint256 left = covers[i] ? deposited[i] - ps[i].amount : deposited[i];
             vm.assertEq(vault.collateral(ps[i].participant, ETH), left, "debited exactly its amount, or nothing");
         }
+    }
+
+    /// @dev Random trees (debtors and creditors in any number) and random non-empty subsets of their debtors: the
+    ///      batch of the subset, ordered by its multiproof, settles exactly the subset; the same batch with one
+    ///      entry's amount off by one is refused as a bad multiproof.
+    function testFuzz_settleNetDebitsFromCollateral_provesAnySubsetOfDebtorsWithOneMultiproof(
+        uint256 seed,
+        uint8 debtorCount,
+        uint8 creditorCount,
+        uint16 mask
+    ) external {
+        uint256 n = 1 + (uint256(debtorCount) % 12);
+        uint256 m = 1 + (uint256(creditorCount) % 9);
+        uint256[] memory pks = _sortedKeys(n, seed);
+        Position[] memory ps = new Position[](n + m);
+        uint256 total = 0;
+        for (uint256 i = 0; i < n; ++i) {
+            uint256 amount = 1 + (uint256(keccak256(abi.encode(seed, "amount", i))) % 1e24);
+            ps[i] = Position(vm.addr(pks[i]), NettingLeaf.NET_DEBTOR, amount);
+            total += amount;
+        }
+        for (uint256 j = 0; j < m; ++j) {
+            uint256 share = j + 1 < m ? total / m : total - (total / m) * (m - 1);
+            ps[n + j] = Position(address(uint160(0xC000 + j)), NettingLeaf.NET_CREDITOR, share);
+        }
+        _commitUnproven(CYCLE_ID + 1, ETH, ps);
+
+        uint256 chosen = uint256(mask) & ((1 << n) - 1);
+        if (chosen == 0) chosen = 1 << (seed % n);
+        uint256 k = 0;
+        for (uint256 i = 0; i < n; ++i) if (chosen & (1 << i) != 0) ++k;
+        IClearingHouse.CollateralSettlement[] memory list = new IClearingHouse.CollateralSettlement[](k);
+        uint256 expected = 0;
+        k = 0;
+        for (uint256 i = 0; i < n; ++i) {
+            if (chosen & (1 << i) == 0) continue;
+            _deposit(ps[i].participant, ETH, ps[i].amount);
+            list[k++] = _settlement(pks[i], CYCLE_ID + 1, ETH, ps[i]);
+            expected += ps[i].amount;
+        }
+        SettlementBatch memory b = _batch(CYCLE_ID + 1, ETH, list);
+
+        uint256 which = seed % b.settlements.length;
+        IClearingHouse.CollateralSettlement memory good = b.settlements[which];
+        b.settlements[which] = _settlement(
+            pks[_indexOf(ps, good.debtor)],
+            CYCLE_ID + 1,
+            ETH,
+            Position(good.debtor, NettingLeaf.NET_DEBTOR, good.amount + 1)
+        );
+        _expectBadMultiproof(CYCLE_ID + 1, ETH);
+        ch.settleNetDebitsFromCollateral(CYCLE_ID + 1, ETH, b.settlements, b.proof, b.proofFlags);
+        b.settlements[which] = good;
+
+        vm.assertEq(
+            ch.settleNetDebitsFromCollateral(CYCLE_ID + 1, ETH, b.settlements, b.proof, b.proofFlags),
+            expected,
+            "settled = the subset's amounts"
+        );
+        for (uint256 i = 0; i < n; ++i) {
+            bool inSubset = chosen & (1 << i) != 0;
+            vm.assertTrue(ch.getParticipant(CYCLE_ID + 1, ETH, ps[i].participant).paid == inSubset, "paid iff chosen");
+        }
+        vm.assertEq(uint256(ch.getCycle(CYCLE_ID + 1, ETH).resolvedDebtors), b.settlements.length, "resolved");
+    }
+
+    function _indexOf(Position[] memory ps, address who) internal pure returns (uint256) {
+        for (uint256 i = 0; i < ps.length; ++i) if (ps[i].participant == who) return i;
+        revert("not a participant");
+    }
+
+    /// @dev {MerkleHelper-multiProof} on random trees and random subsets of their leaves: OpenZeppelin's
+    ///      `multiProofVerify` accepts the ordered leaves, and refuses them with any one leaf replaced.
+    function testFuzz_multiProof_isAcceptedByOpenZeppelinForAnySubset(
+        uint256 seed,
+        uint8 size,
+        uint64 mask
+    ) external pure {
+        uint256 n = 1 + (uint256(size) % 40);
+        bytes32[] memory leaves = new bytes32[](n);
+        for (uint256 i = 0; i < n; ++i) leaves[i] = keccak256(abi.encode(seed, i));
+        bytes32[] memory tree = MerkleHelper.build(leaves);
+        uint256 chosen = uint256(mask) & ((1 << n) - 1);
+        if (chosen == 0) chosen = 1 << (seed % n);
+        uint256 k = 0;
+        for (uint256 i = 0; i < n; ++i) if (chosen & (1 << i) != 0) ++k;
+        bytes32[] memory subset = new bytes32[](k);
+        k = 0;
+        for (uint256 i = 0; i < n; ++i) if (chosen & (1 << i) != 0) subset[k++] = leaves[i];
+        (uint256[] memory order, bytes32[] memory proof, bool[] memory flags) = MerkleHelper.multiProof(tree, subset);
+        bytes32[] memory ordered = new bytes32[](k);
+        for (uint256 i = 0; i < k; ++i) ordered[i] = subset[order[i]];
+        vm.assertTrue(MerkleProof.multiProofVerify(proof, flags, tree[0], ordered), "proves the subset");
+        ordered[seed % k] = keccak256(abi.encode(seed, "outsider"));
+        vm.assertFalse(MerkleProof.multiProofVerify(proof, flags, tree[0], ordered), "refuses an outsider");
     }
 }

@@ -82,8 +82,8 @@ contract ClearingHouseSettleVectorsTest is ClearingHouseFixture {
         _commitUnproven(cycleId, asset, ps);
         _deposit(debtor, asset, amount);
         IClearingHouse.CollateralSettlement[] memory list = new IClearingHouse.CollateralSettlement[](1);
-        list[0] = IClearingHouse.CollateralSettlement(debtor, amount, _proof(cycleId, asset, ps[0]), signature);
-        vm.assertEq(ch.settleNetDebitsFromCollateral(cycleId, asset, list), amount, string.concat("settled ", name));
+        list[0] = IClearingHouse.CollateralSettlement(debtor, amount, signature);
+        vm.assertEq(_settleBatch(cycleId, asset, list), amount, string.concat("settled ", name));
         vm.assertTrue(ch.getParticipant(cycleId, asset, debtor).paid, string.concat("paid ", name));
     }
 

@@ -316,10 +316,13 @@ contract HostileOperatorHandler {
             return;
         }
         IClearingHouse.CollateralSettlement[] memory list = new IClearingHouse.CollateralSettlement[](1);
-        list[0] = IClearingHouse.CollateralSettlement(l.participant, l.amount, _proofOf(cycleId, 0), sig);
+        list[0] = IClearingHouse.CollateralSettlement(l.participant, l.amount, sig);
+        // A one-leaf multiproof: the leaf's path as proof hashes, every flag false.
+        bytes32[] memory proof = _proofOf(cycleId, 0);
+        bool[] memory flags = new bool[](proof.length);
         uint256 before = vault.collateral(l.participant, address(0));
         vm.prank(OPERATOR);
-        try ch.settleNetDebitsFromCollateral(cycleId, address(0), list) returns (uint256 settled) {
+        try ch.settleNetDebitsFromCollateral(cycleId, address(0), list, proof, flags) returns (uint256 settled) {
             if (forged) forgedSettlementAccepted = true;
             uint256 taken = before - vault.collateral(l.participant, address(0));
             require(taken == settled, "settled = what the vault lost");

@@ -8,6 +8,7 @@ import {ICore4MicaSettlement} from "../../contracts/interfaces/ICore4MicaSettlem
 import {NettingLeaf} from "../../contracts/libraries/NettingLeaf.sol";
 import {vm} from "../utils/Vm.sol";
 import {ClearingHouseVaultFixture} from "./utils/ClearingHouseVaultFixture.sol";
+import {SettlementBatch} from "./utils/SettlementBatch.sol";
 
 /// @dev `settleNetDebitsFromCollateral` against the real vault: its `settleFromCollateral` hook debits exactly each
 ///      covered amount (capping a pending withdrawal), emits `CollateralSettled`, refuses any caller but the
@@ -38,15 +39,27 @@ contract ClearingHouseVaultSettleTest is ClearingHouseVaultFixture {
         (address a, , address b, ) = _order();
         _depositEth(a, 5 ether);
         _depositEth(b, 1 ether);
-        IClearingHouse.CollateralSettlement[] memory list = _cycle();
+        SettlementBatch memory batch = _batch(CYCLE_ID, ETH, _cycle());
+        // The vault debits in the batch's (multiproof) order.
         for (uint256 i = 0; i < 2; ++i) {
+            IClearingHouse.CollateralSettlement memory s = batch.settlements[i];
             vm.expectEmit(true, true, true, true, address(vault));
-            emit ICore4MicaSettlement.CollateralSettled(_ps[i].participant, ETH, _ps[i].amount);
+            emit ICore4MicaSettlement.CollateralSettled(s.debtor, ETH, s.amount);
         }
         vm.expectEmit(true, true, true, true, address(ch));
-        emit IClearingHouse.NetDebitPaid(CYCLE_ID, ETH, _ps[0].participant, address(vault), _ps[0].amount);
+        emit IClearingHouse.NetDebitPaid(
+            CYCLE_ID,
+            ETH,
+            batch.settlements[0].debtor,
+            address(vault),
+            batch.settlements[0].amount
+        );
         uint256 vaultBefore = address(vault).balance;
-        vm.assertEq(ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, list), 3 ether, "settled");
+        vm.assertEq(
+            ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, batch.settlements, batch.proof, batch.proofFlags),
+            3 ether,
+            "settled"
+        );
 
         vm.assertEq(vault.collateral(a, ETH), 3 ether, "a: 5 - 2");
         vm.assertEq(vault.collateral(b, ETH), 0, "b: 1 - 1");
@@ -69,7 +82,7 @@ contract ClearingHouseVaultSettleTest is ClearingHouseVaultFixture {
         vault.requestWithdrawal(ETH, 3 ether);
         vm.expectEmit(true, true, true, true, address(vault));
         emit ICore4MicaCollateral.WithdrawalReduced(a, ETH, 1 ether);
-        ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, list);
+        _settleBatch(CYCLE_ID, ETH, list);
         (uint256 pending, ) = vault.withdrawalRequest(a, ETH);
         vm.assertEq(pending, 1 ether, "capped at what remains");
         vm.assertEq(vault.collateral(a, ETH), 1 ether, "remains");
@@ -89,7 +102,7 @@ contract ClearingHouseVaultSettleTest is ClearingHouseVaultFixture {
 
         vm.expectEmit(true, true, true, true, address(ch));
         emit IClearingHouse.NetDebitSettlementSkipped(CYCLE_ID, ETH, b, 1 ether, 0);
-        vm.assertEq(ch.settleNetDebitsFromCollateral(CYCLE_ID, ETH, list), 2 ether, "a only");
+        vm.assertEq(_settleBatch(CYCLE_ID, ETH, list), 2 ether, "a only");
         IClearingHouse.ParticipantState memory sb = ch.getParticipant(CYCLE_ID, ETH, b);
         vm.assertFalse(sb.paid || sb.defaulted, "b unresolved");
         vm.assertEq(uint256(ch.getCycle(CYCLE_ID, ETH).resolvedDebtors), 1, "one resolved");
@@ -116,11 +129,7 @@ contract ClearingHouseVaultSettleTest is ClearingHouseVaultFixture {
         _depositToken(payer, 10e6);
         _commit(CYCLE_ID, address(token), ps, _noV2());
         vm.assertEq(
-            ch.settleNetDebitsFromCollateral(
-                CYCLE_ID,
-                address(token),
-                _settlementOf(PAYER_PK, CYCLE_ID, address(token), ps[0])
-            ),
+            _settleBatch(CYCLE_ID, address(token), _settlementOf(PAYER_PK, CYCLE_ID, address(token), ps[0])),
             7e6,
             "settled"
         );

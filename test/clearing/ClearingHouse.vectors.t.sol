@@ -10,6 +10,8 @@ import {NettingLeaf} from "../../contracts/libraries/NettingLeaf.sol";
 import {vm} from "../utils/Vm.sol";
 import {ClearingHouseFixture} from "./utils/ClearingHouseFixture.sol";
 import {MerkleHelper} from "./utils/MerkleHelper.sol";
+import {AcceptAllWallet} from "./utils/Actors.sol";
+import {vml} from "./utils/VmLogs.sol";
 
 /// @dev Reads test/vectors/netting.json (written by scripts/vectors/netting.ts), the same file the TypeScript
 ///      tests read.
@@ -142,6 +144,67 @@ contract ClearingHouseVectorsTest is ClearingHouseFixture {
             require(ch.claimNetCredit(cycleId, ETH, p.participant, p.amount, proof) == p.amount, "in full");
         }
         require(address(ch).balance == 0 && ch.getCycle(cycleId, ETH).claimedOut == total, "settled");
+    }
+
+    /// @dev The TypeScript multiproof of every debtor's leaf (NettingTree.getMultiProof, also read by
+    ///      test/protocol/netting.multiproof.test.ts): OpenZeppelin's MerkleProof accepts it, the Solidity port
+    ///      {MerkleHelper-multiProof} gives the same order, proof and flags, and the ClearingHouse settles the
+    ///      debtors from collateral with it (the debtors made accept-all ERC-1271 wallets: the vector has no keys).
+    function test_vectors_theDebtorMultiproofSettlesTheVectorCycleFromCollateral() external {
+        string memory base = ".cycle.debtorMultiproof";
+        uint256 cycleId = vm.parseJsonUint(json, ".cycle.cycleId");
+        bytes32 root = vm.parseJsonBytes32(json, ".cycle.root");
+        bytes32[] memory proof = vm.parseJsonBytes32Array(json, string.concat(base, ".proof"));
+        bool[] memory flags = vml.parseJsonBoolArray(json, string.concat(base, ".proofFlags"));
+        uint256 k = _countArray(string.concat(base, ".entries"));
+        vm.assertEq(k, uint256(vm.parseJsonUint(json, ".cycle.debtorCount")), "every debtor");
+        bytes32[] memory leaves = new bytes32[](k);
+        IClearingHouse.CollateralSettlement[] memory list = new IClearingHouse.CollateralSettlement[](k);
+        for (uint256 i = 0; i < k; ++i) {
+            address who = vm.parseJsonAddress(json, _key(string.concat(base, ".entries"), i, "participant"));
+            uint256 amount = vm.parseJsonUint(json, _key(string.concat(base, ".entries"), i, "amount"));
+            leaves[i] = vm.parseJsonBytes32(json, _key(string.concat(base, ".entries"), i, "leaf"));
+            vm.assertEq(
+                NettingLeaf.hash(block.chainid, address(ch), cycleId, ETH, who, NettingLeaf.NET_DEBTOR, amount),
+                leaves[i],
+                "entry leaf"
+            );
+            list[i] = IClearingHouse.CollateralSettlement(who, amount, "");
+        }
+        vm.assertTrue(MerkleProof.multiProofVerify(proof, flags, root, leaves), "OpenZeppelin accepts it");
+
+        // The Solidity port from the tree of all the vector's leaves (given in another order).
+        uint256 n = _countArray(".cycle.leaves");
+        bytes32[] memory all = new bytes32[](n);
+        for (uint256 i = 0; i < n; ++i) all[i] = vm.parseJsonBytes32(json, _key(".cycle.leaves", i, "leaf"));
+        bytes32[] memory tree = MerkleHelper.build(all);
+        bytes32[] memory reversed = new bytes32[](k);
+        for (uint256 i = 0; i < k; ++i) reversed[i] = leaves[k - 1 - i];
+        (uint256[] memory order, bytes32[] memory p2, bool[] memory f2) = MerkleHelper.multiProof(tree, reversed);
+        vm.assertEq(keccak256(abi.encode(p2)), keccak256(abi.encode(proof)), "same proof");
+        vm.assertEq(keccak256(abi.encode(f2)), keccak256(abi.encode(flags)), "same flags");
+        for (uint256 i = 0; i < k; ++i) vm.assertEq(reversed[order[i]], leaves[i], "same order");
+
+        uint256 total = vm.parseJsonUint(json, ".cycle.totalNet");
+        _warpToCommit(cycleId);
+        vm.prank(operator);
+        ch.commitCycle(
+            cycleId,
+            ETH,
+            root,
+            total,
+            total,
+            uint32(k),
+            uint32(vm.parseJsonUint(json, ".cycle.creditorCount")),
+            vm.parseJsonBytes32(json, ".cycle.batchHash"),
+            _noV2()
+        );
+        for (uint256 i = 0; i < k; ++i) {
+            vm.etch(list[i].debtor, type(AcceptAllWallet).runtimeCode);
+            _deposit(list[i].debtor, ETH, list[i].amount);
+        }
+        vm.assertEq(ch.settleNetDebitsFromCollateral(cycleId, ETH, list, proof, flags), total, "settled");
+        vm.assertEq(uint256(ch.getCycle(cycleId, ETH).resolvedDebtors), k, "every debtor resolved");
     }
 
     // Gas ---------------------------------------------------------------------------------------------------------

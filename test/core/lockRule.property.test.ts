@@ -411,7 +411,20 @@ function runPath(ops: readonly Op[]): void {
         if (op.kind === "pay") {
           onChain(
             () => v.resolved.add(debtor),
-            [{ body: { name: "NetDebitPaid", cycleId: c, asset: ASSET, debtor, payer: debtor, amount: debt }, state }],
+            [
+              {
+                body: {
+                  name: "NetDebitPaid",
+                  cycleId: c,
+                  asset: ASSET,
+                  debtor,
+                  payer: debtor,
+                  amount: debt,
+                  fromCollateral: false,
+                },
+                state,
+              },
+            ],
           );
         } else {
           seen.defaulted++;

@@ -1,14 +1,22 @@
 import { expect } from "chai";
-import type { Address, Hex } from "viem";
+import { encodeAbiParameters, encodeEventTopics, type Address, type Hex, type Log } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
 import { DEFAULT_CYCLE_PHASES } from "../../offchain/src/protocol/cycles/cycleSchedule.ts";
 import { netDebitSettlementTypedData } from "../../offchain/src/protocol/netDebitSettlement.ts";
+import {
+  buildNettingTree,
+  NET_CREDITOR,
+  NET_DEBTOR,
+  type NetPosition,
+} from "../../offchain/src/protocol/netting/index.ts";
 import { SECP256K1_N } from "../../offchain/src/protocol/secp256k1/ecdsaSignatureRefusal.ts";
 import { FourMicaError } from "../../offchain/src/protocol/errors.ts";
 import { decideChainEvent } from "../../offchain/src/core/lifecycle/decideChainEvent.ts";
+import { clearingHouseEventsAbi } from "../../offchain/src/core/adapters/chain/abis.ts";
+import { decodeFollowedLog } from "../../offchain/src/core/adapters/chain/decodeFollowedLog.ts";
 import { EMPTY_EVENT_STATE } from "../../offchain/src/core/lifecycle/eventState.ts";
-import { invertMutation } from "../../offchain/src/core/lifecycle/mutations.ts";
+import { invertMutation, type Mutation } from "../../offchain/src/core/lifecycle/mutations.ts";
 import type { ChainEvent } from "../../offchain/src/core/lifecycle/chainEvents.ts";
 import {
   CycleStatus,
@@ -22,7 +30,11 @@ import {
   checkSettlementAuthorization,
   type SettlementFacts,
 } from "../../offchain/src/core/settlement/checkSettlementAuthorization.ts";
-import { planCreditClaims, planSettlementBatches } from "../../offchain/src/core/settlement/planSettlementBatches.ts";
+import {
+  planCreditClaims,
+  planSettlementBatches,
+  withMultiProof,
+} from "../../offchain/src/core/settlement/planSettlementBatches.ts";
 import { SETTLEMENT_MARGIN } from "../../offchain/src/core/settlement/types.ts";
 import { verifySettlementSignature } from "../../offchain/src/core/settlement/verifySettlementSignature.ts";
 
@@ -151,6 +163,24 @@ describe("settlement from collateral: pure rules", function () {
       expect((e as FourMicaError).code).to.equal("SETTLEMENT_SIGNATURE_INVALID");
     });
 
+    it("takes the debtor's own ECDSA signature before asking ERC-1271, as the ClearingHouse does (an EIP-7702 delegated EOA's key counts)", async function () {
+      const signature = await account.signTypedData(netDebitSettlementTypedData(input));
+      const asked: Address[] = [];
+      // A debtor with code whose wallet would refuse: its key's signature is still accepted, ERC-1271 never asked.
+      const refusingWallet = async (w: Address) => {
+        asked.push(w);
+        return false;
+      };
+      await verifySettlementSignature(input, signature, refusingWallet);
+      expect(asked).to.deep.equal([]);
+      // Another key's signature falls through to ERC-1271, once.
+      const other = privateKeyToAccount("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
+      const foreign = await other.signTypedData(netDebitSettlementTypedData(input));
+      const e = await verifySettlementSignature(input, foreign, refusingWallet).catch((x: unknown) => x);
+      expect((e as FourMicaError).code).to.equal("SETTLEMENT_SIGNATURE_INVALID");
+      expect(asked).to.deep.equal([account.address]);
+    });
+
     it("accepts what the debtor's ERC-1271 wallet accepts, asking it with the digest", async function () {
       const asked: [Address, Hex, Hex][] = [];
       const wallet = async (w: Address, digest: Hex, sig: Hex) => {
@@ -174,12 +204,12 @@ describe("settlement from collateral: pure rules", function () {
         amount: BigInt(n),
         signature: "0x01" as Hex,
       }));
-      const batches = planSettlementBatches(pending, { proofOf, resolvedOnChain: new Set([addr(9)]), batchSize: 2 });
+      const batches = planSettlementBatches(pending, { resolvedOnChain: new Set([addr(9)]), batchSize: 2 });
       expect(batches.map((b) => b.map((s) => Number(BigInt(s.debtor))))).to.deep.equal([
         [1, 3],
         [0x10, 0xff],
       ]);
-      expect(batches[0]![1]).to.deep.equal({ debtor: addr(3), amount: 3n, proof: proofOf(addr(3)), signature: "0x01" });
+      expect(batches[0]![1]).to.deep.equal({ debtor: addr(3), amount: 3n, signature: "0x01" });
     });
 
     it("sorts mixed-case addresses as numbers (the contract's order)", function () {
@@ -187,16 +217,50 @@ describe("settlement from collateral: pure rules", function () {
       const lower = "0x1bcdef0000000000000000000000000000000000" as Address;
       const [batch] = planSettlementBatches(
         [upper, lower].map((debtor) => ({ debtor, amount: 1n, signature: "0x01" as Hex })),
-        { proofOf, resolvedOnChain: new Set(), batchSize: 200 },
+        { resolvedOnChain: new Set(), batchSize: 200 },
       );
       expect(batch!.map((s) => s.debtor)).to.deep.equal([lower, upper.toLowerCase()]);
     });
 
     it("plans nothing when every debtor is resolved", function () {
       const pending = [{ debtor: addr(1), amount: 1n, signature: "0x01" as Hex }];
-      expect(
-        planSettlementBatches(pending, { proofOf, resolvedOnChain: new Set([addr(1)]), batchSize: 5 }),
-      ).to.deep.equal([]);
+      expect(planSettlementBatches(pending, { resolvedOnChain: new Set([addr(1)]), batchSize: 5 })).to.deep.equal([]);
+    });
+
+    it("withMultiProof orders a batch as the tree's multiproof of exactly its debtors takes them", function () {
+      const positions: NetPosition[] = [1, 2, 3, 4, 5].map((n) => ({
+        participant: addr(0xd0 + n),
+        role: NET_DEBTOR,
+        amount: BigInt(n),
+      }));
+      positions.push({ participant: addr(0xc1), role: NET_CREDITOR, amount: 15n });
+      const tree = buildNettingTree({
+        chainId: 31337n,
+        clearingHouse: addr(0xc4),
+        cycleId: 7n,
+        asset: ASSET,
+        positions,
+      });
+      const batch = [1, 3, 4].map((n) => ({ debtor: addr(0xd0 + n), amount: BigInt(n), signature: "0x01" as Hex }));
+      const asked: (readonly Address[])[] = [];
+      const call = withMultiProof(batch, (debtors) => {
+        asked.push(debtors);
+        return tree.getMultiProof(debtors);
+      });
+      const expected = tree.getMultiProof(batch.map((b) => b.debtor));
+      expect(asked).to.deep.equal([batch.map((b) => b.debtor)]);
+      expect(call.settlements.map((s) => s.debtor)).to.deep.equal(expected.participants);
+      expect(call.settlements.map((s) => s.amount)).to.deep.equal(
+        expected.participants.map((p) => tree.position(p)!.amount),
+      );
+      expect(call.proof).to.deep.equal(expected.proof);
+      expect(call.proofFlags).to.deep.equal(expected.proofFlags);
+      // A multiproof of other debtors than the batch's is refused.
+      expect(() => withMultiProof(batch, () => tree.getMultiProof([addr(0xd1), addr(0xd2), addr(0xd3)]))).to.throw(
+        RangeError,
+        "not of the batch",
+      );
+      expect(() => withMultiProof(batch, () => tree.getMultiProof([addr(0xd1), addr(0xd3)]))).to.throw(RangeError);
     });
 
     it("claims every creditor not claimed on-chain in one ascending batch", function () {
@@ -290,17 +354,24 @@ describe("settlement from collateral: pure rules", function () {
       ]);
     });
 
-    it("NetDebitSettledFromCollateral marks the authorization SETTLED, undoably; nothing without one", function () {
+    const VAULT = "0x00000000000000000000000000000000000000fa" as Address;
+    const settlementMutations = (ms: readonly { kind: string }[]) => ms.filter((m) => m.kind === "settlement.status");
+
+    it("a NetDebitPaid whose payer is the vault marks the authorization SETTLED, undoably; nothing without one", function () {
       const e: ChainEvent = {
-        name: "NetDebitSettledFromCollateral",
+        name: "NetDebitPaid",
         cycleId: 7n,
         asset: ASSET,
         debtor: DEBTOR,
+        payer: VAULT,
         amount: 42n,
+        fromCollateral: true,
         ref,
       };
       for (const status of ["PENDING", "SUBMITTED", "SKIPPED"]) {
-        const [m] = decideChainEvent(e, { ...EMPTY_EVENT_STATE, settlement: { status, settledBy: null } });
+        const [m] = settlementMutations(
+          decideChainEvent(e, { ...EMPTY_EVENT_STATE, settlement: { status, settledBy: null } }),
+        );
         expect(m).to.deep.equal({
           kind: "settlement.status",
           cycleId: 7n,
@@ -311,12 +382,61 @@ describe("settlement from collateral: pure rules", function () {
           settledBy: `${ref.blockHash}:3`,
           previousSettledBy: null,
         });
-        expect(invertMutation(m!)).to.deep.include({ from: "SETTLED", to: status, settledBy: null });
+        expect(invertMutation(m as Mutation)).to.deep.include({ from: "SETTLED", to: status, settledBy: null });
       }
       expect(
-        decideChainEvent(e, { ...EMPTY_EVENT_STATE, settlement: { status: "SETTLED", settledBy: "x" } }),
+        settlementMutations(
+          decideChainEvent(e, { ...EMPTY_EVENT_STATE, settlement: { status: "SETTLED", settledBy: "x" } }),
+        ),
       ).to.deep.equal([]);
-      expect(decideChainEvent(e, EMPTY_EVENT_STATE)).to.deep.equal([]);
+      expect(settlementMutations(decideChainEvent(e, EMPTY_EVENT_STATE))).to.deep.equal([]);
+    });
+
+    it("the decoder marks a NetDebitPaid fromCollateral exactly when its payer is the followed vault", function () {
+      const contracts = {
+        core4Mica: "0x00000000000000000000000000000000000000FA" as Address,
+        clearingHouse: ref.address,
+      };
+      const log = (payer: Address) =>
+        ({
+          address: ref.address,
+          blockHash: ref.blockHash,
+          blockNumber: ref.blockNumber,
+          logIndex: ref.logIndex,
+          transactionHash: ref.txHash,
+          transactionIndex: 0,
+          removed: false,
+          data: encodeAbiParameters([{ type: "address" }, { type: "uint256" }], [payer, 42n]),
+          topics: encodeEventTopics({
+            abi: clearingHouseEventsAbi,
+            eventName: "NetDebitPaid",
+            args: { cycleId: 7n, asset: ASSET, debtor: DEBTOR },
+          }),
+        }) as unknown as Log;
+      const fromVault = decodeFollowedLog(log(VAULT), contracts);
+      expect(fromVault).to.deep.include({ name: "NetDebitPaid", payer: VAULT, fromCollateral: true, amount: 42n });
+      for (const payer of [DEBTOR, "0x00000000000000000000000000000000000000fb" as Address]) {
+        expect(decodeFollowedLog(log(payer), contracts)).to.deep.include({ payer, fromCollateral: false });
+      }
+    });
+
+    it("a NetDebitPaid from any other payer leaves the authorization alone", function () {
+      for (const payer of [DEBTOR, "0x00000000000000000000000000000000000000b0" as Address]) {
+        const e: ChainEvent = {
+          name: "NetDebitPaid",
+          cycleId: 7n,
+          asset: ASSET,
+          debtor: DEBTOR,
+          payer,
+          amount: 42n,
+          fromCollateral: false,
+          ref,
+        };
+        for (const status of ["PENDING", "SUBMITTED", "SKIPPED"]) {
+          const ms = decideChainEvent(e, { ...EMPTY_EVENT_STATE, settlement: { status, settledBy: null } });
+          expect(settlementMutations(ms)).to.deep.equal([]);
+        }
+      }
     });
   });
 });

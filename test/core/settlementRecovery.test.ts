@@ -140,6 +140,7 @@ for (const backend of BACKENDS) {
     let db: Database;
     let f: ReturnType<typeof fakeChain>;
     let ctx: SettlementContext;
+    let multiProofsAsked: Address[][];
     const statuses = async () =>
       Object.fromEntries((await listSettlements(db, CYCLE, ASSET)).map((s) => [Number(BigInt(s.debtor)), s.status]));
     const settleSends = () => f.state.sent.filter((w) => w.functionName === "settleNetDebitsFromCollateral");
@@ -161,10 +162,20 @@ for (const backend of BACKENDS) {
         finalityDeadline: 20_000n,
       });
       f = fakeChain();
+      multiProofsAsked = [];
       ctx = {
         db,
         chain: f.chain,
         proofOf: async () => (p: Address) => [keccak256(p)],
+        // A stand-in multiproof: the debtors as asked (each batch is planned ascending), one hash per debtor.
+        multiProofOf: async () => (debtors: readonly Address[]) => {
+          multiProofsAsked.push([...debtors]);
+          return {
+            participants: [...debtors],
+            proof: debtors.map((d) => keccak256(d)),
+            proofFlags: debtors.map(() => false),
+          };
+        },
         batchSize: 2,
         log: () => {},
       };
@@ -203,6 +214,27 @@ for (const backend of BACKENDS) {
       expect(await statuses()).to.deep.equal({ 1: "SETTLED", 3: "SKIPPED", 4: "SETTLED", 5: "SETTLED" });
       const three = (await listSettlements(db, CYCLE, ASSET)).find((s) => s.debtor === addr(3))!;
       expect(three.settledBy).to.equal(REFUSED_ON_CHAIN);
+      // The multiproof was rebuilt for the batch without the refused debtor, and sent with it.
+      expect(multiProofsAsked.map((ds) => ds.map((d) => Number(BigInt(d))))).to.deep.equal([[1, 3], [1], [4, 5]]);
+      expect(settleSends()[0]!.args[3]).to.deep.equal([keccak256(addr(1))]);
+      expect(settleSends()[0]!.args[4]).to.deep.equal([false]);
+    });
+
+    it("sends each batch in its multiproof's order, with its proof and flags", async function () {
+      ctx.multiProofOf = async () => (debtors: readonly Address[]) => {
+        const participants = [...debtors].reverse();
+        return { participants, proof: [keccak256(participants[0]!)], proofFlags: [true] };
+      };
+      await settleFromCollateral(ctx, CYCLE, ASSET, true);
+      expect(settleSends().map((w) => w.args[2].map((i) => Number(BigInt(i.debtor))))).to.deep.equal([
+        [3, 1],
+        [5, 4],
+      ]);
+      expect(settleSends().map((w) => [w.args[3], w.args[4]])).to.deep.equal([
+        [[keccak256(addr(3))], [true]],
+        [[keccak256(addr(5))], [true]],
+      ]);
+      expect(await statuses()).to.deep.equal({ 1: "SETTLED", 3: "SETTLED", 4: "SETTLED", 5: "SETTLED" });
     });
 
     it("crash after SUBMITTED, before the broadcast: the restart finds no transaction and sends each debtor once", async function () {

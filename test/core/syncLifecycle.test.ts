@@ -301,7 +301,17 @@ for (const backend of BACKENDS) {
         await apply(ev({ name: "CycleCommitted", cycleId: CYCLE, asset, root: a, totalNet: 1_000n, batchHash: b }));
         expect(await cycleStatus()).to.equal("COMMITTED");
         const debtor = payer.address.toLowerCase() as Address;
-        await apply(ev({ name: "NetDebitPaid", cycleId: CYCLE, asset, debtor, payer: debtor, amount: 1_000n }));
+        await apply(
+          ev({
+            name: "NetDebitPaid",
+            cycleId: CYCLE,
+            asset,
+            debtor,
+            payer: debtor,
+            amount: 1_000n,
+            fromCollateral: false,
+          }),
+        );
         expect(await statusOf(a)).to.deep.equal({
           status: "SETTLED",
           lockHeld: false,

@@ -12,6 +12,7 @@ import {NettingLeaf} from "../../../contracts/libraries/NettingLeaf.sol";
 import {MockCore4MicaSettlement} from "../../../contracts/mocks/MockCore4MicaSettlement.sol";
 import {vm} from "../../utils/Vm.sol";
 import {MerkleHelper} from "./MerkleHelper.sol";
+import {SettlementBatch, SettlementBatches} from "./SettlementBatch.sol";
 import {SettlementSigning} from "./SettlementSigning.sol";
 import {MockERC20} from "../../../contracts/mocks/MockERC20.sol";
 import {AcceptAllWallet} from "./Actors.sol";
@@ -128,6 +129,10 @@ abstract contract ClearingHouseFixture {
         return tree[0];
     }
 
+    function _tree(uint256 cycleId, address asset) internal view returns (bytes32[] memory) {
+        return _trees[keccak256(abi.encode(cycleId, asset))];
+    }
+
     function _proof(uint256 cycleId, address asset, Position memory p) internal view returns (bytes32[] memory) {
         return MerkleHelper.proof(_trees[keccak256(abi.encode(cycleId, asset))], _leaf(cycleId, asset, p));
     }
@@ -239,7 +244,26 @@ abstract contract ClearingHouseFixture {
         Position memory p
     ) internal view returns (IClearingHouse.CollateralSettlement memory) {
         bytes memory sig = _signDigest(pk, _settlementDigest(cycleId, asset, p.participant, p.amount));
-        return IClearingHouse.CollateralSettlement(p.participant, p.amount, _proof(cycleId, asset, p), sig);
+        return IClearingHouse.CollateralSettlement(p.participant, p.amount, sig);
+    }
+
+    /// @dev `list` ordered for its multiproof in `ch`'s tree of (`cycleId`, `asset`) ({SettlementBatches-build}).
+    function _batch(
+        uint256 cycleId,
+        address asset,
+        IClearingHouse.CollateralSettlement[] memory list
+    ) internal view returns (SettlementBatch memory) {
+        return SettlementBatches.build(address(ch), _tree(cycleId, asset), cycleId, asset, list);
+    }
+
+    /// @dev Settles `list` on `ch` in one batch with its multiproof ({_batch}).
+    function _settleBatch(
+        uint256 cycleId,
+        address asset,
+        IClearingHouse.CollateralSettlement[] memory list
+    ) internal returns (uint256) {
+        SettlementBatch memory b = _batch(cycleId, asset, list);
+        return ch.settleNetDebitsFromCollateral(cycleId, asset, b.settlements, b.proof, b.proofFlags);
     }
 
     function _creditClaim(

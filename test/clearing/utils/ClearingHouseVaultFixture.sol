@@ -13,6 +13,7 @@ import {NettingLeaf} from "../../../contracts/libraries/NettingLeaf.sol";
 import {Core4MicaTestBase} from "../../vault/Core4MicaTestBase.sol";
 import {vm} from "../../utils/Vm.sol";
 import {MerkleHelper} from "./MerkleHelper.sol";
+import {SettlementBatch, SettlementBatches} from "./SettlementBatch.sol";
 import {SettlementSigning} from "./SettlementSigning.sol";
 
 /// @dev The real Core4Mica vault with a real ClearingHouse (genesis T0, daily cycles, the seeds' phases) set as its
@@ -113,12 +114,27 @@ abstract contract ClearingHouseVaultFixture is Core4MicaTestBase {
     ) internal view returns (IClearingHouse.CollateralSettlement[] memory list) {
         bytes32 digest = SettlementSigning.digest(address(ch), cycleId, asset, p.participant, p.amount);
         list = new IClearingHouse.CollateralSettlement[](1);
-        list[0] = IClearingHouse.CollateralSettlement(
-            p.participant,
-            p.amount,
-            _proof(cycleId, asset, p),
-            SettlementSigning.sign(pk, digest)
-        );
+        list[0] = IClearingHouse.CollateralSettlement(p.participant, p.amount, SettlementSigning.sign(pk, digest));
+    }
+
+    /// @dev `list` ordered for its multiproof in `ch`'s tree of (`cycleId`, `asset`) ({SettlementBatches-build}).
+    function _batch(
+        uint256 cycleId,
+        address asset,
+        IClearingHouse.CollateralSettlement[] memory list
+    ) internal view returns (SettlementBatch memory) {
+        return
+            SettlementBatches.build(address(ch), _trees[keccak256(abi.encode(cycleId, asset))], cycleId, asset, list);
+    }
+
+    /// @dev Settles `list` on `ch` in one batch with its multiproof ({_batch}).
+    function _settleBatch(
+        uint256 cycleId,
+        address asset,
+        IClearingHouse.CollateralSettlement[] memory list
+    ) internal returns (uint256) {
+        SettlementBatch memory b = _batch(cycleId, asset, list);
+        return ch.settleNetDebitsFromCollateral(cycleId, asset, b.settlements, b.proof, b.proofFlags);
     }
 
     // ---------------------------------------------------------------- signed requests

@@ -46,4 +46,69 @@ library MerkleHelper {
         uint256 d = 0;
         for (uint256 j = index; j > 0; j = (j - 1) / 2) p[d++] = tree[j % 2 == 1 ? j + 1 : j - 1];
     }
+
+    /// @dev The node index of `leaf` in `tree`; reverts if it is not a leaf of `tree`.
+    function indexOf(bytes32[] memory tree, bytes32 leaf) internal pure returns (uint256) {
+        uint256 size = tree.length;
+        for (uint256 i = size / 2; i < size; ++i) {
+            if (tree[i] == leaf) return i;
+        }
+        revert("MerkleHelper: leaf not in tree");
+    }
+
+    /// @dev The multiproof of `leaves` (distinct leaves of `tree`), a port of `@openzeppelin/merkle-tree`'s
+    ///      `getMultiProof`: `order[k]` is the position in `leaves` of the `k`-th leaf the proof expects (tree index
+    ///      descending), `hashes` (the proof) and `flags` are what `MerkleProof.multiProofVerify` takes.
+    function multiProof(
+        bytes32[] memory tree,
+        bytes32[] memory leaves
+    ) internal pure returns (uint256[] memory order, bytes32[] memory hashes, bool[] memory flags) {
+        uint256 n = leaves.length;
+        order = new uint256[](n);
+        uint256[] memory idx = new uint256[](n);
+        for (uint256 k = 0; k < n; ++k) {
+            order[k] = k;
+            idx[k] = indexOf(tree, leaves[k]);
+        }
+        // Insertion sort by tree index, descending.
+        for (uint256 i = 1; i < n; ++i) {
+            uint256 x = idx[i];
+            uint256 o = order[i];
+            uint256 j = i;
+            while (j > 0 && idx[j - 1] < x) {
+                idx[j] = idx[j - 1];
+                order[j] = order[j - 1];
+                --j;
+            }
+            idx[j] = x;
+            order[j] = o;
+        }
+        for (uint256 i = 1; i < n; ++i) require(idx[i] != idx[i - 1], "MerkleHelper: duplicated leaf");
+        // The queue of getMultiProof: at most n + (number of steps) entries; each step pops one or two and pushes one.
+        uint256[] memory queue = new uint256[](2 * tree.length + 1);
+        uint256 head = 0;
+        uint256 tail = 0;
+        for (uint256 k = 0; k < n; ++k) queue[tail++] = idx[k];
+        bytes32[] memory proofBuf = new bytes32[](tree.length);
+        bool[] memory flagBuf = new bool[](tree.length);
+        uint256 proofLen = 0;
+        uint256 flagLen = 0;
+        while (head < tail && queue[head] > 0) {
+            uint256 j = queue[head++];
+            uint256 s = j % 2 == 1 ? j + 1 : j - 1;
+            uint256 parent = (j - 1) / 2;
+            if (head < tail && queue[head] == s) {
+                flagBuf[flagLen++] = true;
+                ++head;
+            } else {
+                flagBuf[flagLen++] = false;
+                proofBuf[proofLen++] = tree[s];
+            }
+            queue[tail++] = parent;
+        }
+        hashes = new bytes32[](proofLen);
+        for (uint256 i = 0; i < proofLen; ++i) hashes[i] = proofBuf[i];
+        flags = new bool[](flagLen);
+        for (uint256 i = 0; i < flagLen; ++i) flags[i] = flagBuf[i];
+    }
 }

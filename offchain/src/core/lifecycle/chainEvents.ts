@@ -37,7 +37,19 @@ export type VaultEvent =
 /** ClearingHouse events the follower applies. */
 export type ClearingEvent =
   | { name: "CycleCommitted"; cycleId: bigint; asset: Address; root: Hex; totalNet: bigint; batchHash: Hex }
-  | { name: "NetDebitPaid"; cycleId: bigint; asset: Address; debtor: Address; payer: Address; amount: bigint }
+  | {
+      name: "NetDebitPaid";
+      cycleId: bigint;
+      asset: Address;
+      debtor: Address;
+      payer: Address;
+      amount: bigint;
+      /**
+       * The payer is the vault (Core4Mica, set by the decoder): the net debit was paid from the debtor's collateral
+       * by `settleNetDebitsFromCollateral`, the only way the vault pays one.
+       */
+      fromCollateral: boolean;
+    }
   | {
       name: "DebtorDefaulted";
       cycleId: bigint;
@@ -48,8 +60,7 @@ export type ClearingEvent =
       shortfall: bigint;
     }
   | { name: "NetCreditClaimed"; cycleId: bigint; asset: Address; creditor: Address; netCredit: bigint; paid: bigint }
-  | { name: "CycleFinalized"; cycleId: bigint; asset: Address; paidIn: bigint; covered: bigint }
-  | { name: "NetDebitSettledFromCollateral"; cycleId: bigint; asset: Address; debtor: Address; amount: bigint };
+  | { name: "CycleFinalized"; cycleId: bigint; asset: Address; paidIn: bigint; covered: bigint };
 
 export type ChainEventBody = VaultEvent | ClearingEvent;
 export type ChainEvent = ChainEventBody & { ref: EventRef };

@@ -1,3 +1,5 @@
+import type { Address } from "viem";
+
 import { GuaranteeStatus } from "../issuance/guaranteeStore.ts";
 import { eventRefKey, type ChainEvent } from "./chainEvents.ts";
 import type { EventState, GuaranteeLockView } from "./eventState.ts";
@@ -21,8 +23,8 @@ const COMMITTED_OR_LATER = new Set(["COMMITTED", "FINALIZED"]);
  * defaulted debtor's DEFAULT_REMUNERATED (its collateral covered them), locks released; a creditor that claimed
  * owes nothing, so its own netted guarantees are SETTLED; finalization settles whatever is still netted (creditors
  * that never claimed, flat participants: every debtor is resolved by then).
- * NetDebitSettledFromCollateral marks the debtor's authorization SETTLED (the NetDebitPaid emitted beside it moves
- * the position and its guarantees).
+ * A NetDebitPaid whose payer is the vault (`fromCollateral`: paid from collateral) also marks the debtor's
+ * authorization SETTLED; one from any other payer leaves the authorization alone.
  * Every lock release is decided by {@link lockReleasable} with the facts the event establishes.
  */
 export function decideChainEvent(event: ChainEvent, state: EventState): Mutation[] {
@@ -84,23 +86,6 @@ export function decideChainEvent(event: ChainEvent, state: EventState): Mutation
     case "CollateralSettled":
       return add(event.user, event.asset, "deposited", -event.amount);
 
-    case "NetDebitSettledFromCollateral": {
-      const s = state.settlement;
-      if (s === undefined || (s.status !== "PENDING" && s.status !== "SUBMITTED" && s.status !== "SKIPPED")) return [];
-      return [
-        {
-          kind: "settlement.status",
-          cycleId: event.cycleId,
-          asset: event.asset,
-          debtor: event.debtor,
-          from: s.status,
-          to: "SETTLED",
-          settledBy: ref,
-          previousSettledBy: s.settledBy,
-        },
-      ];
-    }
-
     case "CycleCommitted":
       return [
         ...cycleTo(event, state, "COMMITTED", ref),
@@ -113,6 +98,7 @@ export function decideChainEvent(event: ChainEvent, state: EventState): Mutation
       return [
         ...positionTo(event, event.debtor, state, "UNPAID", "PAID", ref),
         ...state.nettedGuarantees.map((g) => settle(g, GuaranteeStatus.SETTLED, event.name, ref)),
+        ...(event.fromCollateral ? settlementSettled(event, state, ref) : []),
       ];
 
     case "DebtorDefaulted":
@@ -141,6 +127,28 @@ function add(user: `0x${string}`, asset: `0x${string}`, field: "deposited", delt
 
 function setPending(user: `0x${string}`, asset: `0x${string}`, value: bigint, previous: bigint): Mutation[] {
   return value === previous ? [] : [{ kind: "balance.setPending", user, asset, value, previous }];
+}
+
+/** The debtor's authorization row (PENDING, SUBMITTED or SKIPPED) to SETTLED by `ref`, undoably; none without one. */
+function settlementSettled(
+  event: { cycleId: bigint; asset: Address; debtor: Address },
+  state: EventState,
+  ref: string,
+): Mutation[] {
+  const s = state.settlement;
+  if (s === undefined || (s.status !== "PENDING" && s.status !== "SUBMITTED" && s.status !== "SKIPPED")) return [];
+  return [
+    {
+      kind: "settlement.status",
+      cycleId: event.cycleId,
+      asset: event.asset,
+      debtor: event.debtor,
+      from: s.status,
+      to: "SETTLED",
+      settledBy: ref,
+      previousSettledBy: s.settledBy,
+    },
+  ];
 }
 
 function closeWithdrawal(state: EventState, to: "EXECUTED" | "CANCELLED", by: string): Mutation[] {

@@ -38,7 +38,7 @@ export interface EventState {
    * netted; the commit closes their fallback route, so the release rule lets their locks go.
    */
   fallbackLocks: GuaranteeLockView[];
-  /** NetDebitSettledFromCollateral: the debtor's authorization row (migration 008), if Core took one. */
+  /** NetDebitPaid from collateral: the debtor's authorization row (migration 008), if Core took one. */
   settlement: { status: string; settledBy: string | null } | undefined;
 }
 

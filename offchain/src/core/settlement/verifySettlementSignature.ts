@@ -8,9 +8,11 @@ import { SettlementCode, SettlementError } from "./settlementErrors.ts";
 export type IsValidSignature = (wallet: Address, digest: Hex, signature: Hex) => Promise<boolean>;
 
 /**
- * Checks `signature` as the ClearingHouse will (`SignatureChecker.isValidSignatureNowCalldata(debtor, digest, sig)`):
- * an ECDSA signature the vault's rules take (65 bytes, low s, v 27/28) that recovers the debtor, else the debtor's
- * ERC-1271 answer. Throws SETTLEMENT_SIGNATURE_INVALID otherwise; returns the digest.
+ * Checks `signature` as the ClearingHouse will, in its order (`ClearingHouse._isSettlementSigned`): first an ECDSA
+ * signature OpenZeppelin's `ECDSA.tryRecoverCalldata` takes (65 bytes, low s, v 27/28) that recovers the debtor,
+ * whether or not the debtor has code (so an EIP-7702 delegated EOA's own key counts); else, for a debtor with code,
+ * its ERC-1271 answer (`isValidSignature` is false without code). Throws SETTLEMENT_SIGNATURE_INVALID otherwise;
+ * returns the digest.
  */
 export async function verifySettlementSignature(
   input: NetDebitSettlementInput,

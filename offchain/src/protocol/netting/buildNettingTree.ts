@@ -13,7 +13,7 @@ import { toHex, writeHex, writeUint256 } from "./bytes.ts";
 import { NettingImbalanceError, NettingInputError } from "./errors.ts";
 import { normalizeAddress } from "./normalizeAddress.ts";
 import { NETTING_LEAF_TYPES } from "./nettingLeaf.ts";
-import { buildSortedPairTree, nodesHex, proofOf, rootOf, type SortedPairTree } from "./sortedPairTree.ts";
+import { buildSortedPairTree, multiProofOf, nodesHex, proofOf, rootOf, type SortedPairTree } from "./sortedPairTree.ts";
 import { NET_CREDITOR, NET_DEBTOR, type NetPosition, type NettingTreeHeader } from "./types.ts";
 
 /** A (cycle, asset) tree of net positions and the totals `ClearingHouse.commitCycle` takes. */
@@ -30,10 +30,26 @@ export type NettingTree = NettingTreeHeader & {
   position(participant: Address): NetPosition | undefined;
   /** The proof of `participant`'s leaf. Throws if it has no position. */
   getProof(participant: Address): Hex[];
+  /**
+   * One multiproof of the leaves of `participants` (distinct, each with a position, at least one), as
+   * `@openzeppelin/merkle-tree`'s `getMultiProof` gives it: `participants` re-ordered into the order the multiproof
+   * takes their leaves (tree index descending; `ClearingHouse.settleNetDebitsFromCollateral` needs its entries in
+   * it), their `leaves` in that order, and the `proof` and `proofFlags`. Throws on a repeat or an unknown one.
+   */
+  getMultiProof(participants: readonly Address[]): NettingMultiProof;
   /** The leaf hash of `participant`'s position. Throws if it has no position. */
   leafOf(participant: Address): Hex;
   /** The tree as `@openzeppelin/merkle-tree` dumps it: `StandardMerkleTree.load(dump())` rebuilds and checks it. */
   dump(): StandardTreeDump;
+};
+
+/** See {@link NettingTree.getMultiProof}. */
+export type NettingMultiProof = {
+  /** Lower-cased, in the multiproof's order. */
+  readonly participants: Address[];
+  readonly leaves: Hex[];
+  readonly proof: Hex[];
+  readonly proofFlags: boolean[];
 };
 
 /**
@@ -114,6 +130,25 @@ export function buildNettingTree(input: NettingTreeHeader & { positions: Iterabl
     },
     getProof: (participant) =>
       proofOf(tree as SortedPairTree, (tree as SortedPairTree).treeIndex[lookup(participant)]!),
+    getMultiProof: (participants) => {
+      const t = tree as SortedPairTree;
+      const byNode = new Map<number, number>();
+      for (const participant of participants) {
+        const k = lookup(participant);
+        const node = t.treeIndex[k] as number;
+        if (byNode.has(node)) throw new NettingInputError(`participant ${participant} is listed twice`);
+        byNode.set(node, k);
+      }
+      if (byNode.size === 0) throw new NettingInputError("a multiproof needs at least one participant");
+      const { indices, proof, proofFlags } = multiProofOf(t, [...byNode.keys()]);
+      const order = indices.map((node) => byNode.get(node) as number);
+      return {
+        participants: order.map((k) => (positions[k] as NetPosition).participant),
+        leaves: order.map((k) => toHex(leaves[k] as Uint8Array)),
+        proof,
+        proofFlags,
+      };
+    },
     leafOf: (participant) => toHex(leaves[lookup(participant)] as Uint8Array),
     dump: () => ({
       format: "standard-v1",

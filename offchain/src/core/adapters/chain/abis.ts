@@ -23,7 +23,6 @@ export const clearingHouseEventsAbi = parseAbi([
   "event DebtorDefaulted(uint256 indexed cycleId, address indexed asset, address indexed debtor, uint256 netDebit, uint256 covered, uint256 shortfall)",
   "event NetCreditClaimed(uint256 indexed cycleId, address indexed asset, address indexed creditor, uint256 netCredit, uint256 paid)",
   "event CycleFinalized(uint256 indexed cycleId, address indexed asset, uint256 paidIn, uint256 covered)",
-  "event NetDebitSettledFromCollateral(uint256 indexed cycleId, address indexed asset, address indexed debtor, uint256 amount)",
   "event NetDebitSettlementSkipped(uint256 indexed cycleId, address indexed asset, address indexed debtor, uint256 amount, uint256 available)",
 ]);
 

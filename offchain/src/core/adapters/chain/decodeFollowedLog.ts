@@ -28,7 +28,7 @@ export function decodeFollowedLog(
     address === lower(contracts.core4Mica)
       ? decodeVault(log)
       : contracts.clearingHouse && address === lower(contracts.clearingHouse)
-        ? decodeClearing(log)
+        ? decodeClearing(log, lower(contracts.core4Mica))
         : undefined;
   return body && { ...body, ref };
 }
@@ -86,7 +86,8 @@ function decodeVault(log: Log): ChainEventBody | undefined {
   }
 }
 
-function decodeClearing(log: Log): ChainEventBody | undefined {
+/** `vault`: the ClearingHouse's vault (the followed Core4Mica), lowercase: the payer of a settlement from collateral. */
+function decodeClearing(log: Log, vault: Address): ChainEventBody | undefined {
   let d;
   try {
     d = decodeEventLog({ abi: clearingHouseEventsAbi, data: log.data, topics: log.topics, strict: true });
@@ -112,6 +113,7 @@ function decodeClearing(log: Log): ChainEventBody | undefined {
         debtor: lower(d.args.debtor),
         payer: lower(d.args.payer),
         amount: d.args.amount,
+        fromCollateral: lower(d.args.payer) === vault,
       };
     case "DebtorDefaulted":
       return {
@@ -139,14 +141,6 @@ function decodeClearing(log: Log): ChainEventBody | undefined {
         asset: lower(d.args.asset),
         paidIn: d.args.paidIn,
         covered: d.args.covered,
-      };
-    case "NetDebitSettledFromCollateral":
-      return {
-        name: d.eventName,
-        cycleId: d.args.cycleId,
-        asset: lower(d.args.asset),
-        debtor: lower(d.args.debtor),
-        amount: d.args.amount,
       };
   }
 }

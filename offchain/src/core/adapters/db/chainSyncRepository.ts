@@ -196,18 +196,6 @@ export async function loadEventState(q: Queryable, event: ChainEvent): Promise<E
     case "CollateralSettled":
       return EMPTY_EVENT_STATE;
 
-    case "NetDebitSettledFromCollateral": {
-      const { rows } = await q.query<{ status: string; settled_by: string | null }>(
-        `SELECT status, settled_by FROM collateral_settlements WHERE cycle_id = $1 AND asset = $2 AND debtor = $3
-         FOR UPDATE`,
-        [toDbAmount(event.cycleId), event.asset, event.debtor],
-      );
-      return {
-        ...EMPTY_EVENT_STATE,
-        settlement: rows[0] && { status: rows[0].status, settledBy: rows[0].settled_by },
-      };
-    }
-
     case "WithdrawalRequested":
     case "WithdrawalCanceled":
     case "WithdrawalReduced":
@@ -262,9 +250,28 @@ export async function loadEventState(q: Queryable, event: ChainEvent): Promise<E
         ...EMPTY_EVENT_STATE,
         position: p.rows[0] && { status: p.rows[0].status, settledBy: p.rows[0].settled_by },
         nettedGuarantees: await nettedGuarantees(q, event.cycleId, event.asset, participant),
+        settlement:
+          event.name === "NetDebitPaid" && event.fromCollateral
+            ? await settlementRow(q, event.cycleId, event.asset, event.debtor)
+            : undefined,
       };
     }
   }
+}
+
+/** The debtor's authorization row of migration 008 (locked), if Core took one. */
+async function settlementRow(
+  q: Queryable,
+  cycleId: bigint,
+  asset: Address,
+  debtor: Address,
+): Promise<EventState["settlement"]> {
+  const { rows } = await q.query<{ status: string; settled_by: string | null }>(
+    `SELECT status, settled_by FROM collateral_settlements WHERE cycle_id = $1 AND asset = $2 AND debtor = $3
+     FOR UPDATE`,
+    [toDbAmount(cycleId), asset, debtor],
+  );
+  return rows[0] && { status: rows[0].status, settledBy: rows[0].settled_by };
 }
 
 /**

@@ -56,7 +56,7 @@ export type ClearingHouseWrite =
   | { functionName: "finalizeCycle"; args: readonly [bigint, Address] }
   | {
       functionName: "settleNetDebitsFromCollateral";
-      args: readonly [bigint, Address, readonly CollateralSettlementArg[]];
+      args: readonly [bigint, Address, readonly CollateralSettlementArg[], readonly Hex[], readonly boolean[]];
     }
   | { functionName: "claimNetCredits"; args: readonly [bigint, Address, readonly CreditClaimArg[]] };
 

@@ -12,8 +12,8 @@ import {
   setSettlementStatus,
 } from "../../adapters/db/settlementRepository.ts";
 import { SchedulerCode, SchedulerError } from "../../scheduler/schedulerErrors.ts";
-import { planCreditClaims, planSettlementBatches } from "../../settlement/planSettlementBatches.ts";
-import { SettlementStatus } from "../../settlement/types.ts";
+import { planCreditClaims, planSettlementBatches, withMultiProof } from "../../settlement/planSettlementBatches.ts";
+import { SettlementStatus, type DebtorMultiProof } from "../../settlement/types.ts";
 import type { ClearingHouseGateway, SentTransaction } from "./clearingHouseGateway.ts";
 
 /** Crash seams (tests): throwing from one simulates a crash at that point. */
@@ -29,6 +29,8 @@ export interface SettlementContext {
   chain: ClearingHouseGateway;
   /** The committed tree's proof of a participant (the scheduler's rebuilt, root-checked tree). */
   proofOf: (cycleId: bigint, asset: Address) => Promise<(participant: Address) => readonly Hex[]>;
+  /** The same tree's multiproof of some debtors' leaves (`NettingTree.getMultiProof`). */
+  multiProofOf: (cycleId: bigint, asset: Address) => Promise<(debtors: readonly Address[]) => DebtorMultiProof>;
   batchSize: number;
   hooks?: SettlementHooks | undefined;
   log: (message: string, details: Record<string, unknown>) => void;
@@ -36,12 +38,13 @@ export interface SettlementContext {
 
 /** `settledBy` of an authorization left out because the chain had resolved its debtor otherwise. */
 export const RESOLVED_ON_CHAIN = "RESOLVED_ON_CHAIN";
-/** `settledBy` of an authorization the ClearingHouse refused in simulation (its signature or proof). */
+/** `settledBy` of an authorization the ClearingHouse refused in simulation (its signature). */
 export const REFUSED_ON_CHAIN = "REFUSED_ON_CHAIN";
 
 /**
- * The debtor a settlement batch's simulation names when it reverts for one element (bad signature, bad proof,
- * already resolved), decoded from the revert data anywhere in the error's cause chain; undefined otherwise.
+ * The debtor a settlement batch's simulation names when it reverts for one element (bad signature, already
+ * resolved), decoded from the revert data anywhere in the error's cause chain; undefined otherwise (among them
+ * `ClearingHouseInvalidMultiproof`, which names no debtor: Core's tree is root-checked, so it means a bug).
  */
 export function refusedDebtor(e: unknown): { debtor: Address; error: string } | undefined {
   for (let c: unknown = e, depth = 0; c && typeof c === "object" && depth < 10; depth++) {
@@ -54,8 +57,7 @@ export function refusedDebtor(e: unknown): { debtor: Address; error: string } | 
         // Each names the debtor third: (cycleId, asset, debtor, ...).
         if (
           d.errorName === "ClearingHouseInvalidSettlementSignature" ||
-          d.errorName === "ClearingHouseDebtorAlreadyResolved" ||
-          d.errorName === "ClearingHouseInvalidProof"
+          d.errorName === "ClearingHouseDebtorAlreadyResolved"
         ) {
           return { debtor: (args[2] as Address).toLowerCase() as Address, error: d.errorName };
         }
@@ -80,7 +82,8 @@ function mined(tx: SentTransaction, what: string): void {
  *    paid is SETTLED, the others SKIPPED (the vault found their collateral short; they stay UNPAID and fall to the
  *    default path). Reverted, or dropped (no receipt and unknown to the node): its debtors go back to PENDING. Still
  *    in the node's pool: the step waits (sends nothing), so an in-flight batch is never sent twice.
- * 2. With `send`, sends the PENDING ones in `batchSize` chunks. A debtor the chain already resolved (it paid by
+ * 2. With `send`, sends the PENDING ones in `batchSize` chunks, each with the one multiproof of exactly its
+ *    debtors' leaves and its entries in that multiproof's order (rebuilt when a debtor is left out). A debtor the chain already resolved (it paid by
  *    itself, or was marked defaulted) would revert the whole batch: it is left out and its row SKIPPED
  *    (`settledBy` RESOLVED_ON_CHAIN). Each chunk's debtors are SUBMITTED with the signed hash before the broadcast,
  *    so a crash between the two is found by step 1 on the next tick.
@@ -143,8 +146,8 @@ export async function settleFromCollateral(
       value: RESOLVED_ON_CHAIN,
     });
   }
-  const proofOf = await ctx.proofOf(cycleId, asset);
-  const batches = planSettlementBatches(pending, { proofOf, resolvedOnChain, batchSize: ctx.batchSize });
+  const multiProofOf = await ctx.multiProofOf(cycleId, asset);
+  const batches = planSettlementBatches(pending, { resolvedOnChain, batchSize: ctx.batchSize });
   for (const planned of batches) {
     let batch = planned;
     let tx: SentTransaction | undefined;
@@ -153,8 +156,13 @@ export async function settleFromCollateral(
     while (tx === undefined && batch.length > 0) {
       let broadcast = false;
       try {
+        // The multiproof of exactly this batch: rebuilt after a debtor is left out.
+        const call = withMultiProof(batch, multiProofOf);
         tx = await chain.send(
-          { functionName: "settleNetDebitsFromCollateral", args: [cycleId, asset, batch] },
+          {
+            functionName: "settleNetDebitsFromCollateral",
+            args: [cycleId, asset, call.settlements, call.proof, call.proofFlags],
+          },
           async (hash) => {
             broadcast = true;
             await markSubmitted(

@@ -359,6 +359,10 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       const tree = await loadTree(await record(cycleId, asset));
       return (participant) => tree.getProof(participant);
     },
+    multiProofOf: async (cycleId, asset) => {
+      const tree = await loadTree(await record(cycleId, asset));
+      return (debtors) => tree.getMultiProof(debtors);
+    },
     batchSize: deps.settlementBatchSize ?? DEFAULT_SETTLEMENT_BATCH_SIZE,
     hooks: deps.hooks,
     log,

@@ -3,7 +3,7 @@
 -- sent by the scheduler in ClearingHouse.settleNetDebitsFromCollateral batches. One row per (cycle, asset, debtor):
 -- a second POST finds it (idempotent). PENDING: accepted, not sent; SUBMITTED: in the batch transaction `tx_hash`
 -- (recorded before the broadcast, so a restart re-checks that transaction before sending anything); SETTLED: paid
--- on-chain (the NetDebitSettledFromCollateral event, or the receipt); SKIPPED: the batch landed without it (the
+-- on-chain (the NetDebitPaid event whose payer is the vault, or the receipt); SKIPPED: the batch landed without it (the
 -- collateral no longer covered it), so the debtor is left to the default path.
 CREATE TABLE collateral_settlements (
   cycle_id      u256 NOT NULL,
