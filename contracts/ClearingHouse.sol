@@ -22,6 +22,7 @@ import {ICore4MicaSettlement} from "./interfaces/ICore4MicaSettlement.sol";
 import {CycleSchedule} from "./libraries/CycleSchedule.sol";
 import {NetDebitSettlement} from "./libraries/NetDebitSettlement.sol";
 import {NettingLeaf} from "./libraries/NettingLeaf.sol";
+import {SortedPairProof} from "./libraries/SortedPairProof.sol";
 import {SettlementTimings} from "./libraries/SettlementTimings.sol";
 
 /// @title ClearingHouse
@@ -609,7 +610,7 @@ contract ClearingHouse is
         bytes32[] calldata proof
     ) private view {
         bytes32 leaf = NettingLeaf.hash(block.chainid, address(this), cycleId, asset, participant, role, amount);
-        if (!MerkleProof.verifyCalldata(proof, root, leaf)) {
+        if (!SortedPairProof.verifyCalldata(proof, root, leaf)) {
             revert ClearingHouseInvalidProof(cycleId, asset, participant, role, amount);
         }
     }
