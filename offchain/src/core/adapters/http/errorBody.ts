@@ -35,11 +35,16 @@ export function toFourMicaError(e: unknown): FourMicaError {
   return new FourMicaError("INTERNAL", "internal error", { cause: e });
 }
 
+/** The error body of `err` (its details only when it has some). */
+export function errorBodyOf(err: FourMicaError): ErrorBody {
+  const body: ErrorBody = { error: { code: err.code, message: err.message } };
+  if (err.details !== undefined) body.error.details = err.details;
+  return body;
+}
+
 export function sendError(request: FastifyRequest, reply: FastifyReply, e: unknown): FastifyReply {
   const err = toFourMicaError(e);
   const status = errorStatus(err.code);
   if (status >= 500) request.log.error({ err: e, code: err.code }, "request failed");
-  const body: ErrorBody = { error: { code: err.code, message: err.message } };
-  if (err.details !== undefined) body.error.details = err.details;
-  return reply.status(status).type("application/json").send(body);
+  return reply.status(status).type("application/json").send(errorBodyOf(err));
 }

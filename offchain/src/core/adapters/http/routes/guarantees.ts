@@ -7,7 +7,7 @@ import type { StoredGuarantee } from "../../../issuance/guaranteeStore.ts";
 import type { IssueGuarantee } from "../../../issuance/issueGuarantee.ts";
 import { issueGuaranteeBodySchema, parseIssueGuaranteeBody } from "../../../issuance/requestSchema.ts";
 import { certificateSchema, errorSchema, guaranteeSchema } from "../apiSchemas.ts";
-import { toFourMicaError } from "../errorBody.ts";
+import { errorBodyOf, toFourMicaError, type ErrorBody } from "../errorBody.ts";
 import { errorStatus } from "../errorStatus.ts";
 import { invalidInput, parseOrThrow } from "../fieldIssues.ts";
 import type { Metrics } from "../metrics.ts";
@@ -55,7 +55,7 @@ const issueBatchAnswerSchema = z.object({ results: z.array(issueBatchItemSchema)
 
 type BatchItemResult =
   | { status: 200 | 201; certificate: ReturnType<typeof certificateJson> }
-  | { status: number; error: { code: string; message: string; details?: Record<string, unknown> } };
+  | { status: number; error: ErrorBody["error"] };
 
 export function guaranteeRoutes(app: FastifyInstance, deps: GuaranteeRoutesDeps): void {
   useZodSchemas(app);
@@ -69,21 +69,8 @@ export function guaranteeRoutes(app: FastifyInstance, deps: GuaranteeRoutesDeps)
       },
     },
     async (request, reply) => {
-      const started = process.hrtime.bigint();
-      let outcome = "INTERNAL";
-      try {
-        const parsed = parseIssueGuaranteeBody(request.body);
-        if (!parsed.success) throw invalidInput(parsed.error, request.body, "guarantee request");
-        const { certificate, created } = await deps.issue(parsed.data.request, parsed.data.signature);
-        outcome = created ? "ISSUED" : "IDEMPOTENT";
-        return reply.status(created ? 201 : 200).send(certificateJson(certificate));
-      } catch (e) {
-        outcome = e instanceof FourMicaError ? e.code : "INTERNAL";
-        throw e;
-      } finally {
-        deps.metrics.issuance.inc({ outcome });
-        deps.metrics.issuanceSeconds.observe({ outcome }, Number(process.hrtime.bigint() - started) / 1e9);
-      }
+      const { certificate, created } = await issueBody(deps, request.body);
+      return reply.status(created ? 201 : 200).send(certificateJson(certificate));
     },
   );
 
@@ -133,29 +120,34 @@ export function guaranteeRoutes(app: FastifyInstance, deps: GuaranteeRoutesDeps)
   );
 }
 
-/** One item of a batch: the single route's parse, issuance and metrics, with its error as data. */
-async function issueOne(deps: GuaranteeRoutesDeps, body: unknown, log: FastifyBaseLogger): Promise<BatchItemResult> {
+/** Parses a `POST /core/guarantees` body and issues it, counting the outcome; throws what the issuance refuses. */
+async function issueBody(deps: GuaranteeRoutesDeps, body: unknown) {
   const started = process.hrtime.bigint();
   let outcome = "INTERNAL";
   try {
     const parsed = parseIssueGuaranteeBody(body);
     if (!parsed.success) throw invalidInput(parsed.error, body, "guarantee request");
-    const { certificate, created } = await deps.issue(parsed.data.request, parsed.data.signature);
-    outcome = created ? "ISSUED" : "IDEMPOTENT";
-    return { status: created ? 201 : 200, certificate: certificateJson(certificate) };
+    const result = await deps.issue(parsed.data.request, parsed.data.signature);
+    outcome = result.created ? "ISSUED" : "IDEMPOTENT";
+    return result;
   } catch (e) {
-    const err = toFourMicaError(e);
-    outcome = err.code;
-    const error: { code: string; message: string; details?: Record<string, unknown> } = {
-      code: err.code,
-      message: err.message,
-    };
-    if (err.details !== undefined) error.details = err.details;
-    const status = errorStatus(err.code);
-    if (status >= 500) log.error({ err: e, code: err.code }, "batch item failed");
-    return { status, error };
+    outcome = e instanceof FourMicaError ? e.code : "INTERNAL";
+    throw e;
   } finally {
     deps.metrics.issuance.inc({ outcome });
     deps.metrics.issuanceSeconds.observe({ outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+}
+
+/** One item of a batch: the single route's issuance, with its refusal as data (the single route's error body). */
+async function issueOne(deps: GuaranteeRoutesDeps, body: unknown, log: FastifyBaseLogger): Promise<BatchItemResult> {
+  try {
+    const { certificate, created } = await issueBody(deps, body);
+    return { status: created ? 201 : 200, certificate: certificateJson(certificate) };
+  } catch (e) {
+    const err = toFourMicaError(e);
+    const status = errorStatus(err.code);
+    if (status >= 500) log.error({ err: e, code: err.code }, "batch item failed");
+    return { status, error: errorBodyOf(err).error };
   }
 }
