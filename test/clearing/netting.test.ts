@@ -18,6 +18,7 @@ import {
 } from "viem";
 
 import { hasCode } from "../../offchain/src/protocol/errors.ts";
+import { balancedPositions } from "./balancedPositions.ts";
 import {
   batchHash,
   buildNettingTree,
@@ -75,24 +76,7 @@ const arbPositions = fc
       fc.array(fc.bigInt({ min: 1n, max: 10n ** 24n }), { minLength: ids.length, maxLength: ids.length }),
     ),
   )
-  .map(([ids, amounts]) => {
-    // Participants alternate debtor/creditor; a balancing position makes the totals equal.
-    const positions: NetPosition[] = ids.map((id, i) => ({
-      participant: `0x${id.toString(16).padStart(40, "0")}` as Address,
-      role: i % 2 === 0 ? NET_DEBTOR : NET_CREDITOR,
-      amount: amounts[i] as bigint,
-    }));
-    const debit = positions.filter((p) => p.role === NET_DEBTOR).reduce((s, p) => s + p.amount, 0n);
-    const credit = positions.filter((p) => p.role === NET_CREDITOR).reduce((s, p) => s + p.amount, 0n);
-    if (debit !== credit) {
-      positions.push({
-        participant: `0x${"f".repeat(40)}` as Address,
-        role: debit > credit ? NET_CREDITOR : NET_DEBTOR,
-        amount: debit > credit ? debit - credit : credit - debit,
-      });
-    }
-    return positions;
-  });
+  .map(([ids, amounts]) => balancedPositions(ids, amounts));
 
 describe("netting", function () {
   describe("computePositions", function () {

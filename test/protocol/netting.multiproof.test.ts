@@ -19,6 +19,7 @@ import {
   processMultiProof,
   rootOf,
 } from "../../offchain/src/protocol/netting/sortedPairTree.ts";
+import { balancedPositions } from "../clearing/balancedPositions.ts";
 
 /**
  * The multiproof of a set of leaves (sortedPairTree.multiProofOf, NettingTree.getMultiProof): equal to
@@ -44,23 +45,7 @@ const arbTreeAndSubset = fc
       fc.uniqueArray(fc.nat({ max: ids.length - 1 }), { minLength: 1, maxLength: ids.length }),
     ),
   )
-  .map(([ids, amounts, subset]) => {
-    const positions: NetPosition[] = ids.map((id, i) => ({
-      participant: `0x${id.toString(16).padStart(40, "0")}` as Address,
-      role: i % 2 === 0 ? NET_DEBTOR : NET_CREDITOR,
-      amount: amounts[i] as bigint,
-    }));
-    const debit = positions.filter((p) => p.role === NET_DEBTOR).reduce((s, p) => s + p.amount, 0n);
-    const credit = positions.filter((p) => p.role === NET_CREDITOR).reduce((s, p) => s + p.amount, 0n);
-    if (debit !== credit) {
-      positions.push({
-        participant: `0x${"f".repeat(40)}` as Address,
-        role: debit > credit ? NET_CREDITOR : NET_DEBTOR,
-        amount: debit > credit ? debit - credit : credit - debit,
-      });
-    }
-    return { positions, subset };
-  });
+  .map(([ids, amounts, subset]) => ({ positions: balancedPositions(ids, amounts), subset }));
 
 describe("netting multiproofs", function () {
   it("NettingTree.getMultiProof equals StandardMerkleTree.getMultiProof on random trees and subsets", function () {
